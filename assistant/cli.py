@@ -1,0 +1,236 @@
+"""`copyright-assistant`: ingest, search, ask, serve, eval and doctor.
+
+Exit status: 0 success, 2 bad usage or bad input (one line on stderr, no traceback), 1 internal failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from assistant.config import Settings, get_settings
+from assistant.schema import JURISDICTIONS, DOC_TYPES
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported in one line, exit status 2."""
+
+
+def _settings(llm: str | None = None) -> Settings:
+    try:
+        settings = get_settings()
+        return settings.model_copy(update={"llm": llm}) if llm else settings
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise UsageError(f"invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+
+
+def _check_llm(spec: str) -> str:
+    from assistant.llms import InvalidLLMSpec, parse_llm_spec
+
+    try:
+        parse_llm_spec(spec)
+    except InvalidLLMSpec as error:
+        raise UsageError(str(error)) from None
+    return spec
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from assistant.index import Library
+
+    settings = _settings()
+    paths = [Path(p) for p in args.paths] or None
+    for path in paths or []:
+        if not path.exists():
+            raise UsageError(f"no such file or folder: {path}")
+    library = Library(settings)
+    show = sys.stderr.isatty()
+    report = library.ingest(
+        paths,
+        rebuild=args.rebuild,
+        progress=lambda files: tqdm(files, desc="ingesting", unit="file", disable=not show),
+    )
+    for path, reason in report.rejected:
+        print(f"rejected: {reason}", file=sys.stderr)
+    stats = library.stats()
+    print(
+        f"added {len(report.added)}, replaced {len(report.replaced)}, unchanged {len(report.skipped)}, "
+        f"removed {len(report.removed)}, rejected {len(report.rejected)}; "
+        f"library: {stats['documents']} documents, {stats['chunks']} chunks"
+    )
+    return 2 if report.rejected and paths else 0
+
+
+def _filters(args: argparse.Namespace):
+    from assistant.retrieval import SearchFilters
+
+    return SearchFilters(
+        jurisdiction=args.jurisdiction, doc_type=args.doc_type, date_from=args.date_from, date_to=args.date_to
+    )
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from assistant.index import Library
+    from assistant.retrieval import HybridRetriever
+
+    query = args.query.strip()
+    if not query:
+        raise UsageError("the query is empty")
+    retriever = HybridRetriever(library=Library(_settings()), k=args.k)
+    result = retriever.run(query, filters=_filters(args))
+    if args.json:
+        print(json.dumps({"query": query, "passages": [p.to_json() for p in result.passages],
+                          "retrieval_s": round(result.seconds, 4)}, ensure_ascii=False, indent=1))
+        return 0
+    if not result.passages:
+        print("no passages found")
+    for rank, passage in enumerate(result.passages, 1):
+        print(f"[{rank}] {passage.source_id} · {passage.locator} (score {passage.score:.4f})")
+        print(f"    {passage.title}")
+        print("    " + passage.text.replace("\n", " ")[:400])
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.answer import AnswerPipeline, InvalidQuestion
+
+    settings = _settings(_check_llm(args.llm) if args.llm else None)
+    pipeline = AnswerPipeline.from_settings(settings)
+    try:
+        events = pipeline.stream(args.question, filters=_filters(args))
+        final = None
+        for event in events:
+            if event.kind == "token" and not args.json:
+                print(event.text, end="", flush=True)
+            elif event.kind == "final":
+                final = event.answer
+    except InvalidQuestion as error:
+        raise UsageError(str(error)) from None
+    assert final is not None
+    if args.json:
+        print(json.dumps(final.to_json(), ensure_ascii=False, indent=1))
+    else:
+        print()
+        print(final.render_sources())
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ui.app import serve
+
+    settings = _settings(_check_llm(args.llm) if args.llm else None)
+    serve(settings, host=args.host, port=args.port, share=args.share)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from assistant.evaluation import QuestionFileError, load_questions, run_eval
+
+    settings = _settings(_check_llm(args.llm) if args.llm else None)
+    try:
+        questions = load_questions(Path(args.questions))
+    except QuestionFileError as error:
+        raise UsageError(str(error)) from None
+    report = run_eval(questions, settings, retrieval_only=args.retrieval_only, show_progress=sys.stderr.isatty())
+    print(report.table())
+    if args.json:
+        Path(args.json).write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from assistant.doctor import run_doctor
+
+    return run_doctor(_settings())
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date (YYYY-MM-DD): {text!r}") from None
+
+
+def _add_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--jurisdiction", choices=JURISDICTIONS, help="only passages from this jurisdiction")
+    parser.add_argument("--doc-type", choices=DOC_TYPES, help="only passages from this kind of document")
+    parser.add_argument("--date-from", type=_iso_date, help="only documents dated on or after (YYYY-MM-DD)")
+    parser.add_argument("--date-to", type=_iso_date, help="only documents dated on or before (YYYY-MM-DD)")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, as for every other bad input
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="copyright-assistant", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    ingest = commands.add_parser("ingest", help="add files or folders to the library (default: the curated corpus)")
+    ingest.add_argument("paths", nargs="*", help="md, txt or pdf files or folders")
+    ingest.add_argument("--rebuild", action="store_true", help="re-index even unchanged files")
+    ingest.set_defaults(run=cmd_ingest)
+
+    search = commands.add_parser("search", help="show the passages retrieval returns, best first")
+    search.add_argument("query")
+    search.add_argument("--k", type=int, default=6, choices=range(1, 51), metavar="N")
+    search.add_argument("--json", action="store_true")
+    _add_filters(search)
+    search.set_defaults(run=cmd_search)
+
+    ask = commands.add_parser("ask", help="answer one question with verified citations")
+    ask.add_argument("question")
+    ask.add_argument("--llm", help="LLM spec (default: CA_LLM or 'default')")
+    ask.add_argument("--json", action="store_true")
+    _add_filters(ask)
+    ask.set_defaults(run=cmd_ask)
+
+    serve = commands.add_parser("serve", help="serve the web chat")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument("--llm")
+    serve.add_argument("--share", action="store_true", help="ask Gradio for a public link (off by default)")
+    serve.set_defaults(run=cmd_serve)
+
+    evaluate = commands.add_parser("eval", help="score the system on a question file (JSON Lines)")
+    evaluate.add_argument("--questions", required=True)
+    evaluate.add_argument("--retrieval-only", action="store_true")
+    evaluate.add_argument("--llm")
+    evaluate.add_argument("--json", metavar="OUT")
+    evaluate.set_defaults(run=cmd_eval)
+
+    doctor = commands.add_parser("doctor", help="check the installation offline")
+    doctor.set_defaults(run=cmd_doctor)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return args.run(args)
+    except UsageError as error:
+        print(f"copyright-assistant: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # an internal failure: one line by default, the traceback with CA_DEBUG
+        import os
+        import traceback
+
+        if os.environ.get("CA_DEBUG"):
+            traceback.print_exc()
+        print(f"copyright-assistant: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

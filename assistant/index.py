@@ -1,0 +1,289 @@
+"""The library: chunks in a Chroma collection, a manifest of what is in it, and its BM25 twin.
+
+Crash safety rests on one rule: a document's manifest entry is marked ``pending`` before its
+chunks change and ``complete`` after, and chunks are always deleted by ``source_id`` (not by
+remembered ids). A run that finds a pending entry redoes or drops that document, so an ingest
+killed at any point leaves no duplicates and no orphans once the next run finishes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import chromadb
+from langchain_chroma import Chroma
+from langchain_core.documents import Document
+
+from assistant.chunking import chunk_document
+from assistant.config import Settings
+from assistant.embeddings import get_embeddings
+from assistant.lexical import BM25Index
+from assistant.loaders import LoadedDocument, LoadError, discover, load_file
+from assistant.schema import SchemaError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CURATED_DIRS = (PROJECT_ROOT / "corpus", PROJECT_ROOT / "seeds")
+_ADD_BATCH = 256
+
+
+def embedding_text(metadata: dict[str, Any], text: str) -> str:
+    """What gets indexed: the passage under its document title and locator, so that a passage
+    saying only "the court held…" is still found by a question naming the case."""
+    return f"{metadata.get('title', '')} — {metadata.get('locator', '')}\n{text}"
+
+
+def passage_text(stored: str) -> str:
+    """The passage itself, without the title line that was prepended for embedding."""
+    return stored.split("\n", 1)[1] if "\n" in stored else stored
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    chunks_written: int = 0
+
+
+@dataclass
+class LexicalView:
+    """The BM25 index with, row by row, the chunk ids, texts and metadata it was built from."""
+
+    bm25: BM25Index
+    ids: list[str]
+    texts: list[str]
+    metadatas: list[dict[str, Any]]
+
+
+class Library:
+    """One collection of chunks plus its manifest; safe to share between threads."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.RLock()
+        self._store: Chroma | None = None
+        self._lexical: LexicalView | None = None
+        self._lexical_generation = -1
+        key = "local" if not settings.chroma_host else f"{settings.chroma_host}-{settings.chroma_port}"
+        self.manifest_path = settings.data_dir / f"manifest-{key}-{settings.collection}.json"
+
+    # -- storage -----------------------------------------------------------------------------
+    @property
+    def store(self) -> Chroma:
+        if self._store is None:
+            chroma_settings = chromadb.Settings(anonymized_telemetry=False)
+            if self.settings.chroma_host:
+                client = chromadb.HttpClient(
+                    host=self.settings.chroma_host, port=self.settings.chroma_port, settings=chroma_settings
+                )
+            else:
+                self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+                client = chromadb.PersistentClient(path=str(self.settings.chroma_dir), settings=chroma_settings)
+            self._store = Chroma(
+                client=client,
+                collection_name=self.settings.collection,
+                embedding_function=get_embeddings(Path(self.settings.embedding_model)),
+                collection_metadata={"hnsw:space": "cosine"},
+            )
+        return self._store
+
+    @property
+    def collection(self) -> Any:
+        return self.store._collection
+
+    def _read_manifest(self) -> dict[str, Any]:
+        if not self.manifest_path.is_file():
+            return {"generation": 0, "documents": {}}
+        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+
+    def _write_manifest(self, manifest: dict[str, Any]) -> None:
+        """Atomic replace: the manifest on disk is always a complete, parseable file."""
+        self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.manifest_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self.manifest_path)
+
+    # -- reading -----------------------------------------------------------------------------
+    def documents(self) -> dict[str, dict[str, Any]]:
+        """Complete documents by source_id, with their metadata (what the library view lists)."""
+        entries = self._read_manifest()["documents"]
+        return {sid: entry for sid, entry in entries.items() if entry.get("status") == "complete"}
+
+    def stats(self) -> dict[str, Any]:
+        manifest = self._read_manifest()
+        complete = [e for e in manifest["documents"].values() if e.get("status") == "complete"]
+        return {
+            "documents": len(complete),
+            "chunks": sum(e["chunks"] for e in complete),
+            "pending": len(manifest["documents"]) - len(complete),
+            "generation": manifest["generation"],
+            "store": f"chroma server {self.settings.chroma_host}:{self.settings.chroma_port}"
+            if self.settings.chroma_host
+            else f"embedded chroma at {self.settings.chroma_dir}",
+        }
+
+    def lexical(self) -> LexicalView:
+        """The BM25 view of the collection, rebuilt only when the library changed (cached on disk)."""
+        with self._lock:
+            generation = self._read_manifest()["generation"]
+            if self._lexical is not None and self._lexical_generation == generation:
+                return self._lexical
+            cache = self.settings.data_dir / f"{self.manifest_path.stem}.bm25-{generation}.pkl"
+            if cache.is_file():
+                view = pickle.loads(cache.read_bytes())
+            else:
+                got = self.collection.get(include=["documents", "metadatas"])
+                texts = [passage_text(text) for text in got["documents"]]
+                view = LexicalView(BM25Index([embedding_text(m, t) for m, t in zip(got["metadatas"], texts)]),
+                                   got["ids"], texts, got["metadatas"])
+                for old in cache.parent.glob(f"{self.manifest_path.stem}.bm25-*.pkl"):
+                    old.unlink(missing_ok=True)
+                tmp = cache.with_suffix(".tmp")
+                tmp.write_bytes(pickle.dumps(view, protocol=pickle.HIGHEST_PROTOCOL))
+                os.replace(tmp, cache)
+            self._lexical, self._lexical_generation = view, generation
+            return view
+
+    # -- writing -----------------------------------------------------------------------------
+    def _replace_chunks(self, source_id: str, chunks: list[Document]) -> None:
+        self.collection.delete(where={"source_id": source_id})
+        for start in range(0, len(chunks), _ADD_BATCH):
+            batch = chunks[start : start + _ADD_BATCH]
+            self.store.add_texts(
+                texts=[embedding_text(c.metadata, c.page_content) for c in batch],
+                metadatas=[_with_date_number(c.metadata) for c in batch],
+                ids=[f"{source_id}:{c.metadata['content_hash'][:12]}:{c.metadata['chunk_index']}" for c in batch],
+            )
+
+    def _entry(self, doc: LoadedDocument, chunks: list[Document], origin: str, status: str) -> dict[str, Any]:
+        meta = doc.meta.model_dump(mode="json")
+        return {
+            "status": status,
+            "origin": origin,
+            "path": str(doc.path),
+            "content_hash": doc.content_hash,
+            "chunks": len(chunks),
+            "format": doc.format,
+            "meta": meta,
+        }
+
+    def _recover(self, manifest: dict[str, Any], report: IngestReport) -> None:
+        """Finish what a killed run left pending: re-ingest it from its file, or drop it."""
+        for source_id, entry in list(manifest["documents"].items()):
+            if entry.get("status") == "complete":
+                continue
+            self.collection.delete(where={"source_id": source_id})
+            del manifest["documents"][source_id]
+            manifest["generation"] += 1
+            self._write_manifest(manifest)
+            path = Path(entry["path"])
+            if path.is_file():
+                try:
+                    self._ingest_one(manifest, load_file(path, curated=entry["origin"] == "curated",
+                                                         max_bytes=self._max_bytes), entry["origin"], report)
+                except (LoadError, SchemaError) as error:
+                    report.rejected.append((str(path), str(error)))
+
+    @property
+    def _max_bytes(self) -> int:
+        return int(self.settings.max_upload_mb * 1024 * 1024)
+
+    def _ingest_one(self, manifest: dict[str, Any], doc: LoadedDocument, origin: str, report: IngestReport) -> None:
+        source_id = doc.meta.id
+        chunks = chunk_document(doc)
+        if not chunks:
+            raise LoadError(doc.path, "no text to index")
+        existed = source_id in manifest["documents"]
+        manifest["documents"][source_id] = self._entry(doc, chunks, origin, "pending")
+        self._write_manifest(manifest)
+        self._replace_chunks(source_id, chunks)
+        manifest["documents"][source_id] = self._entry(doc, chunks, origin, "complete")
+        manifest["generation"] += 1
+        self._write_manifest(manifest)
+        (report.replaced if existed else report.added).append(source_id)
+        report.chunks_written += len(chunks)
+
+    def ingest(
+        self,
+        paths: Iterable[Path] | None = None,
+        *,
+        rebuild: bool = False,
+        progress: Callable[[list[Path]], Iterable[Path]] = iter,
+    ) -> IngestReport:
+        """Add or refresh files. With no paths: the curated corpus and seeds, dropping curated
+        documents whose files are gone. Unchanged files are skipped unless ``rebuild``.
+        ``progress`` wraps the file list (a tqdm bar on a terminal, Gradio's in the web chat)."""
+        curated = paths is None
+        targets = discover(list(CURATED_DIRS) if curated else [Path(p) for p in paths])
+        origin = "curated" if curated else "user"
+        report = IngestReport()
+        with self._lock:
+            manifest = self._read_manifest()
+            self._recover(manifest, report)
+            seen: set[str] = set()
+            for path in progress(targets):
+                try:
+                    doc = load_file(path, curated=curated, max_bytes=self._max_bytes)
+                    source_id = doc.meta.id
+                    if source_id in seen:
+                        raise LoadError(path, f"document id {source_id!r} is used by another file in this batch")
+                    seen.add(source_id)
+                    entry = manifest["documents"].get(source_id)
+                    if entry and entry["origin"] == "curated" and origin == "user":
+                        raise LoadError(path, f"id {source_id!r} belongs to a curated library document")
+                    if entry and entry["content_hash"] == doc.content_hash and not rebuild:
+                        report.skipped.append(source_id)
+                        continue
+                    self._ingest_one(manifest, doc, origin, report)
+                except (LoadError, SchemaError) as error:
+                    report.rejected.append((str(path), str(error)))
+            if curated:
+                gone = [sid for sid, e in manifest["documents"].items() if e["origin"] == "curated" and sid not in seen
+                        and not any(r[0] == e["path"] for r in report.rejected)]
+                for source_id in gone:
+                    self._remove(manifest, source_id)
+                    report.removed.append(source_id)
+        return report
+
+    def _remove(self, manifest: dict[str, Any], source_id: str) -> None:
+        manifest["documents"][source_id]["status"] = "pending"
+        self._write_manifest(manifest)
+        self.collection.delete(where={"source_id": source_id})
+        del manifest["documents"][source_id]
+        manifest["generation"] += 1
+        self._write_manifest(manifest)
+
+    def remove(self, source_id: str) -> None:
+        """Remove one document and its chunks (the web chat's "remove" on a user's upload)."""
+        with self._lock:
+            manifest = self._read_manifest()
+            if source_id not in manifest["documents"]:
+                raise KeyError(f"no document {source_id!r} in the library")
+            self._remove(manifest, source_id)
+
+    def reset(self) -> None:
+        """Delete the whole library (tests and `ingest --rebuild` of a broken store)."""
+        with self._lock:
+            if self.settings.chroma_host:
+                self.store.delete_collection()
+            else:
+                shutil.rmtree(self.settings.chroma_dir, ignore_errors=True)
+            self.manifest_path.unlink(missing_ok=True)
+            self._store, self._lexical = None, None
+
+
+def _with_date_number(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Chroma compares only numbers, so a date range filter needs the date as YYYYMMDD."""
+    date = str(metadata.get("date") or "")
+    digits = date.replace("-", "")
+    return {**metadata, "date_num": int(digits) if digits.isdigit() and len(digits) == 8 else 0}

@@ -1,0 +1,112 @@
+"""The index with the real embedding model and the real embedded Chroma."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.index import Library
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _doc(folder: Path, name: str, body: str) -> Path:
+    path = folder / f"{name}.md"
+    path.write_text(f"# {name}\n\n1. {body}\n\n2. A second paragraph about {name} and its facts.\n", encoding="utf-8")
+    return path
+
+
+def _chunk_audit(library: Library) -> tuple[Counter, set[str]]:
+    got = library.collection.get(include=["metadatas"])
+    per_source = Counter(m["source_id"] for m in got["metadatas"])
+    assert len(got["ids"]) == len(set(got["ids"])), "duplicate chunk ids"
+    return per_source, set(got["ids"])
+
+
+def test_curated_library_is_complete_and_consistent(library: Library) -> None:
+    stats = library.stats()
+    assert stats["documents"] == 23 and stats["pending"] == 0
+    per_source, _ = _chunk_audit(library)
+    documents = library.documents()
+    assert set(per_source) == set(documents)
+    assert all(per_source[sid] == entry["chunks"] for sid, entry in documents.items())
+
+
+def test_reingest_skips_unchanged_replaces_changed_and_never_duplicates(tmp_path: Path, model_dir: Path) -> None:
+    library = Library(Settings(data_dir=tmp_path / "data", model_dir=model_dir))
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    first = _doc(folder, "alpha", "Alpha was decided on 1 May 2020.")
+    _doc(folder, "beta", "Beta concerns a photograph.")
+    report = library.ingest([folder])
+    assert len(report.added) == 2 and not report.rejected
+    again = library.ingest([folder])
+    assert len(again.skipped) == 2 and not again.added and not again.replaced
+    first.write_text("# alpha\n\n1. Alpha was overturned on 2 June 2021.\n", encoding="utf-8")
+    changed = library.ingest([folder])
+    assert len(changed.replaced) == 1
+    per_source, _ = _chunk_audit(library)
+    alpha_id = next(sid for sid in per_source if "alpha" in sid)
+    assert per_source[alpha_id] == 1
+    texts = library.collection.get(where={"source_id": alpha_id}, include=["documents"])["documents"]
+    assert "overturned" in texts[0]
+
+
+def test_a_broken_file_is_rejected_and_the_rest_of_the_batch_is_kept(tmp_path: Path, model_dir: Path) -> None:
+    library = Library(Settings(data_dir=tmp_path / "data", model_dir=model_dir))
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    _doc(folder, "good", "A good document.")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    report = library.ingest([folder])
+    assert len(report.added) == 1
+    assert len(report.rejected) == 1 and "broken.pdf" in report.rejected[0][1]
+    assert library.stats()["documents"] == 1
+
+
+def test_removing_a_curated_file_drops_it_on_the_next_curated_ingest(tmp_path: Path, model_dir: Path, monkeypatch) -> None:
+    import assistant.index as index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("cn-huangpu-2025-prompts", "cn-bjic-2025-cat-pendant"):
+        (corpus / f"{name}.md").write_text((REPO / "corpus" / f"{name}.md").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(index, "CURATED_DIRS", (corpus,))
+    library = Library(Settings(data_dir=tmp_path / "data", model_dir=model_dir))
+    assert len(library.ingest().added) == 2
+    (corpus / "cn-huangpu-2025-prompts.md").unlink()
+    report = library.ingest()
+    assert report.removed == ["cn-huangpu-2025-prompts"]
+    per_source, _ = _chunk_audit(library)
+    assert set(per_source) == {"cn-bjic-2025-cat-pendant"}
+
+
+def test_an_ingest_killed_midway_is_completed_by_the_next_run(tmp_path: Path, model_dir: Path) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for number in range(200):
+        _doc(folder, f"doc{number:03d}", f"Document {number} records that the award was {number} units.")
+    env = {**os.environ, "CA_DATA_DIR": str(tmp_path / "data"), "CA_MODEL_DIR": str(model_dir)}
+    command = [sys.executable, "-m", "assistant.cli", "ingest", str(folder)]
+    process = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    settings = Settings(data_dir=tmp_path / "data", model_dir=model_dir)
+    deadline = time.time() + 120
+    while time.time() < deadline and Library(settings).stats()["documents"] < 20:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    partial = Library(settings).stats()["documents"]
+    assert 0 < partial < 200, "the kill should land midway"
+
+    result = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    library = Library(settings)
+    stats = library.stats()
+    assert stats["documents"] == 200 and stats["pending"] == 0
+    per_source, ids = _chunk_audit(library)
+    assert len(per_source) == 200 and all(count == 2 for count in per_source.values())
+    assert len(ids) == 400

@@ -1,0 +1,53 @@
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.llms import InvalidLLMSpec, LlamaCppChat, LLMSpec, LLMUnavailable, load_chat_model, parse_llm_spec
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("default", LLMSpec("default")),
+        ("gguf:/models/x.gguf", LLMSpec("gguf", "/models/x.gguf")),
+        ("ollama:qwen2.5:7b", LLMSpec("ollama", "qwen2.5:7b")),
+        ("openai:http://127.0.0.1:8000/v1#Qwen/Qwen2.5-7B", LLMSpec("openai", "http://127.0.0.1:8000/v1", "Qwen/Qwen2.5-7B")),
+    ],
+)
+def test_valid_specs_parse(spec: str, expected: LLMSpec) -> None:
+    assert parse_llm_spec(spec) == expected
+    assert str(parse_llm_spec(spec)) == spec
+
+
+@pytest.mark.parametrize("spec", ["", "gpt4", "gguf:", "gguf:/x.bin", "openai:127.0.0.1#m", "openai:http://h/v1", "vllm:x"])
+def test_malformed_specs_are_refused_with_a_usable_message(spec: str) -> None:
+    with pytest.raises(InvalidLLMSpec, match="LLM spec"):
+        parse_llm_spec(spec)
+
+
+def test_settings_validate_the_llm_spec(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="invalid LLM spec"):
+        Settings(data_dir=tmp_path, llm="gpt4")
+
+
+def test_a_missing_gguf_file_names_the_path(tmp_path: Path) -> None:
+    with pytest.raises(LLMUnavailable, match="does not exist"):
+        LlamaCppChat(model_path=tmp_path / "absent.gguf").load()
+
+
+def test_a_file_that_is_not_gguf_gives_a_clear_error(tmp_path: Path) -> None:
+    fake = tmp_path / "fake.gguf"
+    fake.write_bytes(b"definitely not a gguf model" * 100)
+    with pytest.raises(LLMUnavailable, match="cannot load LLM"):
+        LlamaCppChat(model_path=fake).load()
+
+
+@pytest.mark.slow
+def test_the_real_default_model_loads_and_generates(tmp_path: Path, model_dir: Path, default_model: Path) -> None:
+    model = load_chat_model("default", Settings(data_dir=tmp_path, model_dir=model_dir))
+    assert load_chat_model("default", Settings(data_dir=tmp_path, model_dir=model_dir)) is model  # loaded once
+    reply = model.invoke([("human", "Reply with the single word: hello")], max_tokens=8)
+    assert "hello" in reply.content.lower()
+    streamed = "".join(chunk.content for chunk in model.stream([("human", "Count: 1, 2, 3,")], max_tokens=6))
+    assert streamed.strip()
