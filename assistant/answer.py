@@ -50,6 +50,64 @@ _ABSENCE = re.compile(
 )
 
 
+class ReplyParser:
+    """Splits the model's reply into its "Relevant:" header and the answer text, as it streams.
+
+    The header is never shown; a header of "none" means the model found no source that answers.
+    A reply that ignores the format is passed through as the answer.
+    """
+
+    _HEADER = re.compile(r"\s*relevant\s*:(?P<relevant>[^\n]*?)(?=\n|answer\s*:)", re.IGNORECASE)
+    _LABEL = re.compile(r"\s*answer\s*:\s*", re.IGNORECASE)
+
+    def __init__(self) -> None:
+        self.buffer = ""
+        self.stage = "header"  # header -> label -> answer
+        self.relevant: list[int] | None = None
+        self.none_relevant = False
+
+    @staticmethod
+    def _could_become(buffer: str, word: str) -> bool:
+        text = buffer.lstrip().lower()
+        return word.startswith(text) or text.startswith(word)
+
+    def feed(self, text: str) -> str:
+        """Take the next streamed piece; return the part that belongs to the answer."""
+        if self.stage == "answer":
+            return text
+        self.buffer += text
+        if self.stage == "header":
+            match = self._HEADER.match(self.buffer)
+            if match:
+                header = match.group("relevant")
+                self.relevant = [int(n) for n in re.findall(r"\d+", header)]
+                self.none_relevant = not self.relevant and bool(re.search(r"none|无|没有", header, re.IGNORECASE))
+                self.buffer, self.stage = self.buffer[match.end():], "label"
+            elif self._could_become(self.buffer, "relevant:"):
+                return ""
+            elif self._could_become(self.buffer, "answer:"):
+                self.stage = "label"
+            else:
+                self.stage = "answer"
+                return self._take()
+        label = self._LABEL.match(self.buffer)
+        if label and label.end() < len(self.buffer):
+            self.buffer, self.stage = self.buffer[label.end():], "answer"
+            return self._take()
+        if not label and not self._could_become(self.buffer, "answer:"):
+            self.stage = "answer"
+            return self._take()
+        return ""
+
+    def _take(self) -> str:
+        text, self.buffer = self.buffer, ""
+        return text
+
+    def flush(self) -> str:
+        """What is left when the stream ends (an unfinished reply)."""
+        return "" if self.stage == "header" else self._LABEL.sub("", self._take(), count=1)
+
+
 @dataclass
 class Citation:
     n: int
@@ -73,6 +131,7 @@ class Answer:
     citations: list[Citation]
     passages: list[Passage]
     timings: dict[str, float | None]
+    evidence: list[Passage] = field(default_factory=list)
     language: str = "en"
     refusal_reason: str | None = None
     statements: list[Statement] = field(default_factory=list)
@@ -175,6 +234,13 @@ def best_quote(statement: str, passage: Passage, checker: CitationChecker) -> st
     return sentences[int(scores.argmax())] if len(sentences) > 1 else sentences[0]
 
 
+def _with_markers(sentence: str, markers: str) -> str:
+    """Put citation markers before the sentence's closing punctuation: "… RMB 500 [1]." """
+    text = sentence.rstrip()
+    end = len(text.rstrip(".。!！?？;；"))
+    return f"{text[:end]} {markers}{text[end:]}" if markers else text
+
+
 class AnswerPipeline:
     """Answers questions from the library with verified citations."""
 
@@ -185,7 +251,7 @@ class AnswerPipeline:
         checker: CitationChecker,
         max_question_chars: int = 2000,
         min_dense: float = 0.30,
-        min_coverage: float = 0.5,
+        min_coverage: float = 0.34,
         evidence_chars: int = 1400,
         max_sources: int = 3,
     ) -> None:
@@ -249,13 +315,21 @@ class AnswerPipeline:
             [(f"{p.title} — {p.locator}", p.text) for p in evidence], prompt_question, language
         )
         pieces: list[str] = []
+        reply = ReplyParser()
         for chunk in self.llm().stream(messages):
-            if not chunk.content:
-                continue
-            if timings["first_token_s"] is None:
-                timings["first_token_s"] = time.perf_counter() - started
-            pieces.append(str(chunk.content))
-            yield AnswerEvent("token", text=str(chunk.content))
+            text = reply.feed(str(chunk.content or ""))
+            if reply.none_relevant:
+                break
+            if text:
+                if timings["first_token_s"] is None:
+                    timings["first_token_s"] = time.perf_counter() - started
+                pieces.append(text)
+                yield AnswerEvent("token", text=text)
+        if reply.none_relevant:
+            answer = self._refusal(question, result.passages, language, "sources_silent", timings, started)
+            yield AnswerEvent("final", answer=answer)
+            return
+        pieces.append(reply.flush())
         model_text = "".join(pieces).strip()
         answer = self._verified(question, model_text, evidence, result.passages, language, timings)
         answer.timings["total_s"] = time.perf_counter() - started
@@ -293,7 +367,7 @@ class AnswerPipeline:
                                               best_quote(statement.text, passage, self.checker), True,
                                               passage.metadata))
                 markers.append(f"[{numbering[source]}]")
-            parts.append(f"{statement.text.rstrip()} {''.join(markers)}")
+            parts.append(_with_markers(statement.text, "".join(markers)))
         joiner = "" if language == "zh" else " "
         refused = all(_ABSENCE.search(s.text) for s in supported)
         return Answer(
@@ -303,6 +377,7 @@ class AnswerPipeline:
             refusal_reason="sources_silent" if refused else None,
             citations=citations,
             passages=passages,
+            evidence=evidence,
             timings=timings,
             language=language,
             statements=statements,

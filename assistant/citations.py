@@ -41,17 +41,23 @@ class Statement:
 
 
 def split_statements(answer: str) -> list[Statement]:
-    """Sentences with their markers; a marker at the start of a sentence belongs to the previous one."""
+    """Sentences with their markers; markers opening a sentence belong to the previous one."""
     statements: list[Statement] = []
     for sentence in split_sentences(answer):
-        numbers = [int(n) for group in MARKER.findall(sentence) for n in re.split(r"[,，、;]", group) if n.strip()]
+        leading = re.match(r"(?:\s*\[[\d,，、;\s]+\])+", sentence)
+        if leading and statements:
+            statements[-1].model_cited.extend(_marker_numbers(leading.group(0)))
+            sentence = sentence[leading.end():]
         text = MARKER.sub("", sentence).strip()
-        if not text and statements:
-            statements[-1].model_cited.extend(numbers)
-            continue
         if text:
-            statements.append(Statement(text=text, model_cited=list(dict.fromkeys(numbers))))
+            statements.append(Statement(text=text, model_cited=_marker_numbers(sentence)))
+    for statement in statements:
+        statement.model_cited = list(dict.fromkeys(statement.model_cited))
     return statements
+
+
+def _marker_numbers(text: str) -> list[int]:
+    return [int(n) for group in MARKER.findall(text) for n in re.split(r"[,，、;]", group) if n.strip()]
 
 
 def _numbers(text: str) -> set[str]:
@@ -65,22 +71,33 @@ class CitationChecker:
         self.embed = embed  # callable: list[str] -> list[list[float]] (normalised), or None
         self.threshold = threshold
 
-    def _tokens(self, text: str) -> set[str]:
-        tokens = set(tokenize(text))
+    @staticmethod
+    def _views(text: str) -> list[set[str]]:
+        """Token sets to compare: the text itself and, for Chinese, its glossary English."""
+        views = [set(tokenize(text)) - _GENERIC]
         if has_chinese(text):
-            tokens |= set(tokenize(to_english(text)))
-        return tokens - _GENERIC
+            views.append(set(tokenize(to_english(text))) - _GENERIC)
+        return views
+
+    @staticmethod
+    def _lexical(sentence_tokens: set[str], question_tokens: set[str], passage_tokens: list[set[str]]) -> np.ndarray:
+        """Rarity-weighted share of the sentence's own words (not the question's) found in each passage."""
+        novel = sentence_tokens - question_tokens
+        focus = novel if len(novel) >= 2 else sentence_tokens
+        if not focus:
+            return np.zeros(len(passage_tokens))
+        frequency = {t: sum(t in tokens for tokens in passage_tokens) for t in focus}
+        weight = {t: 1.0 + math.log((1 + len(passage_tokens)) / (1 + frequency[t])) for t in focus}
+        total = sum(weight.values())
+        return np.array([sum(weight[t] for t in focus if t in tokens) / total for tokens in passage_tokens])
 
     def scores(self, sentence: str, passages: list[str], question: str = "") -> np.ndarray:
         """Support of one sentence by each passage, in [0, 1]."""
-        sentence_tokens = self._tokens(sentence)
-        novel = sentence_tokens - self._tokens(question)
-        focus = novel if len(novel) >= 2 else sentence_tokens
-        passage_tokens = [self._tokens(p) for p in passages]
-        document_freq = {t: sum(t in pt for pt in passage_tokens) for t in focus}
-        weight = {t: 1.0 + math.log((1 + len(passages)) / (1 + document_freq[t])) for t in focus}
-        total = sum(weight.values()) or 1.0
-        lexical = np.array([sum(weight[t] for t in focus if t in pt) / total for pt in passage_tokens])
+        passage_views = [set().union(*self._views(p)) for p in passages]
+        question_tokens = set().union(*self._views(question)) if question else set()
+        lexical = np.max(
+            [self._lexical(view, question_tokens, passage_views) for view in self._views(sentence)], axis=0
+        )
         if self.embed is not None and not has_chinese(sentence):
             vectors = np.array(self.embed([sentence, *passages]))
             semantic = np.clip(vectors[1:] @ vectors[0], 0.0, 1.0)

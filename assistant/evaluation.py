@@ -153,6 +153,10 @@ def run_eval(questions: list[Question], settings: Settings, *, retrieval_only: b
             "rank": first_relevant_rank(sources, question.relevant_sources),
             "retrieval_s": round(result.seconds, 4),
             "must_mention_asked": len(question.must_mention),
+            "refused": None,
+            "cited_sources": None,
+            "must_mention_met": None,
+            "answer": None,
         }
         if not retrieval_only:
             answer = pipeline.ask(question.question)
@@ -163,6 +167,7 @@ def run_eval(questions: list[Question], settings: Settings, *, retrieval_only: b
                 must_mention_met=mentions_met(answer.answer, question.must_mention),
                 answer=answer.answer,
                 model_text=answer.model_text,
+                evidence=[f"{p.source_id} {p.locator}" for p in answer.evidence],
                 n_statements=len(answer.statements),
                 n_unsupported=sum(1 for s in answer.statements if not s.supported),
                 first_token_s=answer.timings.get("first_token_s"),

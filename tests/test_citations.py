@@ -1,0 +1,52 @@
+from assistant.citations import CitationChecker, split_statements
+
+PASSAGES = [
+    "In Li v. Liu, the Beijing Internet Court awarded the plaintiff RMB 500 in damages, of the RMB 5,000 claimed.",
+    "In Li v. Liu, the court held that the image was a fine-art work because the plaintiff chose the prompts and parameters.",
+    "Thaler v. Perlmutter was decided by the D.C. Circuit on 18 March 2025.",
+]
+
+
+def test_markers_are_parsed_per_sentence_and_abbreviations_do_not_split() -> None:
+    statements = split_statements("Li v. Liu was decided in 2023 [1]. The award was RMB 500 [2][3]. No citation here.")
+    assert [s.text for s in statements] == ["Li v. Liu was decided in 2023.", "The award was RMB 500.", "No citation here."]
+    assert [s.model_cited for s in statements] == [[1], [2, 3], []]
+
+
+def test_a_marker_after_the_full_stop_belongs_to_the_previous_sentence() -> None:
+    statements = split_statements("The court awarded RMB 500. [1] It also ordered an apology. [2]")
+    assert [s.model_cited for s in statements] == [[1], [2]]
+
+
+def test_comma_separated_markers() -> None:
+    assert split_statements("Both apply [1, 3].")[0].model_cited == [1, 3]
+
+
+def test_a_supported_sentence_keeps_its_citation() -> None:
+    statements = CitationChecker().run("The court awarded RMB 500 in damages [1].", PASSAGES)
+    assert statements[0].supported and statements[0].cited == [1]
+
+
+def test_a_citation_to_the_wrong_passage_is_moved_to_the_supporting_one() -> None:
+    statements = CitationChecker().run("The D.C. Circuit decided Thaler v. Perlmutter on 18 March 2025 [1].", PASSAGES)
+    assert statements[0].supported and statements[0].cited == [3]
+
+
+def test_a_missing_citation_is_added_when_a_passage_clearly_supports_the_sentence() -> None:
+    statements = CitationChecker().run("The image was a fine-art work because the plaintiff chose the prompts.", PASSAGES)
+    assert statements[0].cited == [2] and statements[0].supported
+
+
+def test_a_borrowed_number_is_not_supported() -> None:
+    statements = CitationChecker().run("The court awarded RMB 50,000 in damages [1].", PASSAGES)
+    assert not statements[0].supported
+
+
+def test_an_invented_sentence_is_marked_unsupported() -> None:
+    statements = CitationChecker().run("The defendant was sentenced to three years in prison [2].", PASSAGES)
+    assert not statements[0].supported
+
+
+def test_a_chinese_sentence_is_checked_through_the_glossary() -> None:
+    statements = CitationChecker().run("北京互联网法院判赔500元 [1]。", PASSAGES)
+    assert statements[0].supported and statements[0].cited == [1]

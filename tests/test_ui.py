@@ -1,0 +1,381 @@
+"""The web chat without a browser or a real model: rendering, escaping, export and the event handlers
+driven with a fake answer pipeline."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import gradio as gr
+import pytest
+
+from assistant.answer import Answer, AnswerEvent, Citation, InvalidQuestion
+from assistant.config import Settings
+from assistant.retrieval import Passage
+from ui import render
+from ui.app import Engine, build_app, launch_options, serve
+
+SCRIPT = "<script>alert(1)</script>"
+
+LI = Passage(
+    "c1", "cn-bjic-2023-li-v-liu", f"Li v. Liu {SCRIPT}", "Reasoning ¶5",
+    f"The court held that the image was a work. {SCRIPT} The plaintiff was its author because he chose the prompts.",
+    0.031,
+    metadata={"court_or_body": "Beijing Internet Court", "date": "2023-11-27",
+              "case_number": "(2023) Jing 0491 Min Chu No. 11279", "jurisdiction": "CN", "doc_type": "judgment",
+              "source_url": "https://english.bjinternetcourt.gov.cn/2024-02/28/c_695.htm"},
+)
+THALER = Passage("c2", "us-thaler-v-perlmutter", "Thaler v. Perlmutter", "¶3", "Human authorship is required.", 0.02,
+                 metadata={"court_or_body": "D.C. Circuit", "date": "2025-03-18", "source_url": "javascript:alert(2)"})
+QUOTE = "The plaintiff was its author because he chose the prompts."
+
+
+def cited_answer(question: str = "Who owned the image?") -> Answer:
+    return Answer(
+        question=question,
+        answer="The plaintiff owned the image because he chose the prompts. [1] Humans must be authors. [2]",
+        refused=False,
+        citations=[Citation(1, LI.source_id, LI.title, LI.locator, QUOTE, True, LI.metadata),
+                   Citation(2, THALER.source_id, THALER.title, THALER.locator, "Human authorship is required.", True,
+                            THALER.metadata)],
+        passages=[LI, THALER],
+        timings={"retrieval_s": 0.1, "first_token_s": 1.0, "total_s": 3.2},
+        unverified=["The court awarded <b>one million</b> yuan."],
+    )
+
+
+def refusal() -> Answer:
+    return Answer(question="What about patents?", answer="The library does not cover this question.", refused=True,
+                  citations=[], passages=[LI], timings={"total_s": 0.2}, refusal_reason="not_covered")
+
+
+class FakePipeline:
+    """Streams canned events like AnswerPipeline.stream and records what it was asked."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[tuple[str, str]], object]] = []
+
+    def stream(self, question, history=None, filters=None):
+        self.calls.append((question, list(history or []), filters))
+        if not question.strip():
+            raise InvalidQuestion("the question is empty")
+        yield AnswerEvent("passages", passages=[LI, THALER])
+        if "patents" in question:
+            yield AnswerEvent("token", text="The library does not cover this question.")
+            yield AnswerEvent("final", answer=refusal())
+            return
+        for word in ("The ", "plaintiff ", "<b>owned</b> ", "it [1]."):
+            yield AnswerEvent("token", text=word)
+        yield AnswerEvent("final", answer=cited_answer(question))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", model_dir=tmp_path / "models")
+
+
+@pytest.fixture
+def fake() -> FakePipeline:
+    return FakePipeline()
+
+
+@pytest.fixture
+def app(settings: Settings, fake: FakePipeline) -> gr.Blocks:
+    return build_app(settings, pipeline=fake)
+
+
+def handler(app: gr.Blocks, name: str):
+    for block_fn in app.fns.values():
+        if block_fn.name == name:
+            return block_fn.fn
+    raise AssertionError(f"no event handler {name!r}")
+
+
+def is_skip(value) -> bool:
+    return isinstance(value, dict) and value.get("__type__") == "update" and len(value) == 1 or value == gr.skip()
+
+
+# -- rendering --------------------------------------------------------------------------------------
+def test_esc_and_safe_url() -> None:
+    assert render.esc(SCRIPT) == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert render.esc('" onmouseover="x') == "&quot; onmouseover=&quot;x"
+    assert render.safe_url("https://example.org/a?b=1") == "https://example.org/a?b=1"
+    for bad in ("javascript:alert(1)", "data:text/html,x", "/relative", "https://x.org/\"onclick=", "", None):
+        assert render.safe_url(bad) is None
+    assert render.link("javascript:alert(1)") == ""
+
+
+def test_passage_with_script_is_escaped_everywhere() -> None:
+    turn = render.Turn(question=f"Is {SCRIPT} shown?", status="done", passages=[LI, THALER], answer=cited_answer())
+    transcript = render.render_transcript([turn])
+    sources = render.render_sources([turn])
+    focused = render.render_sources([turn], 0, focus=1)
+    for html in (transcript, sources, focused, render.render_passage(LI, 1)):
+        assert "<script" not in html
+        assert "<b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in focused
+    assert "&lt;b&gt;one million&lt;/b&gt;" in transcript  # the unverified sentence, escaped
+    assert "javascript:" not in sources + focused  # a bad source link is dropped, not emitted
+
+
+def test_markers_become_citation_links_only_for_real_citations() -> None:
+    answer = cited_answer()
+    answer.answer = "One. [1] Two. [2] Three. [7]"
+    html = render.render_answer_text(answer, 4)
+    assert html.count('class="ca-cite"') == 2
+    assert 'data-turn="4" data-cite="1"' in html and 'data-cite="2"' in html
+    assert "[7]" in html and 'data-cite="7"' not in html
+
+
+def test_citation_detail_highlights_the_quote_with_metadata_and_link() -> None:
+    turn = render.Turn(question="q", status="done", passages=[LI, THALER], answer=cited_answer())
+    html = render.render_sources([turn], 0, focus=1)
+    assert html.index('id="ca-cite-0-1"') < html.index('id="ca-cite-0-2"')  # the focused citation comes first
+    assert "ca-focus" in html.split('id="ca-cite-0-2"')[0]
+    assert f"<mark>{render.esc(QUOTE)}</mark>" in html
+    for shown in ("Beijing Internet Court", "2023-11-27", "(2023) Jing 0491 Min Chu No. 11279", "Reasoning ¶5",
+                  'href="https://english.bjinternetcourt.gov.cn/2024-02/28/c_695.htm"', 'rel="noopener noreferrer'):
+        assert shown in html
+    # focusing the other citation moves the highlight frame
+    other = render.render_sources([turn], 0, focus=2)
+    assert other.index('id="ca-cite-0-2"') < other.index('id="ca-cite-0-1"')
+
+
+def test_highlight_escapes_around_the_quote() -> None:
+    assert render.highlight("a <i>b</i> c", "<i>b</i>") == "a <mark>&lt;i&gt;b&lt;/i&gt;</mark> c"
+    assert render.highlight("<x>", "missing") == "&lt;x&gt;"
+
+
+def test_states_look_different() -> None:
+    pending = render.Turn(question="q")
+    writing = render.Turn(question="q", status="writing", passages=[LI], draft="The plaintiff <b>")
+    answered = render.Turn(question="q", status="done", answer=cited_answer())
+    refused = render.Turn(question="q", status="done", answer=refusal())
+    failed = render.Turn(question="", status="error", error="Cannot ask this: the question is empty.")
+    assert "Searching the library" in render.render_transcript([pending])
+    html = render.render_transcript([writing])
+    assert "ca-draft" in html and "The plaintiff &lt;b&gt;" in html
+    html = render.render_transcript([answered])
+    assert "ca-answered" in html and "ca-unverified" in html and "not verified" in html and "ca-refusal" not in html
+    html = render.render_transcript([refused])
+    assert "ca-refusal" in html and "Not covered by the library" in html and "ca-answered" not in html
+    html = render.render_transcript([failed])
+    assert "ca-error" in html and 'role="alert"' in html and "(empty question)" in html
+
+
+def test_empty_chat_offers_example_questions() -> None:
+    html = render.render_transcript([])
+    assert html.count('class="ca-example"') == len(render.EXAMPLE_QUESTIONS)
+    assert render.esc(render.EXAMPLE_QUESTIONS[0]) in html
+    assert "Click a citation marker" in render.render_sources([])
+
+
+def test_export_markdown_has_answers_citations_and_unverified() -> None:
+    turns = [
+        render.Turn(question="Who owned the image?", status="done", answer=cited_answer()),
+        render.Turn(question="What about patents?", status="done", answer=refusal()),
+        render.Turn(question="", status="error", error="Cannot ask this: the question is empty."),
+    ]
+    text = render.conversation_markdown(turns)
+    assert text.startswith("# Research conversation")
+    assert "not legal advice" in text
+    assert "## 1. Who owned the image?" in text and "[1]" in text and "[2]" in text
+    assert "**Sources**" in text
+    assert "[1] Li v. Liu" in text and "Beijing Internet Court, 2023-11-27, (2023) Jing 0491 Min Chu No. 11279" in text
+    assert "— Reasoning ¶5" in text and "<https://english.bjinternetcourt.gov.cn/2024-02/28/c_695.htm>" in text
+    assert f"> {QUOTE}" in text
+    assert "javascript:" not in text
+    assert "(not verified)" in text and "one million" in text
+    assert "**Not covered by the library.**" in text
+    assert "*Error: Cannot ask this: the question is empty.*" in text
+
+
+def test_library_table_filters_and_escapes() -> None:
+    documents = {
+        "cn-a": {"origin": "curated", "chunks": 3, "meta": {"title": "Li v. Liu", "jurisdiction": "CN",
+                                                            "doc_type": "judgment", "sources": ["https://a.example"]}},
+        "us-b": {"origin": "curated", "chunks": 2, "meta": {"title": "Thaler", "jurisdiction": "US",
+                                                            "doc_type": "judgment", "sources": []}},
+        "user-x": {"origin": "user", "chunks": 1, "meta": {"title": f"Memo {SCRIPT}", "sources": ["javascript:x"]}},
+    }
+    html = render.render_library(documents)
+    assert "3 of 3 documents shown" in html and "6 passages indexed" in html
+    assert "<script" not in html and "Memo &lt;script&gt;" in html and "javascript:" not in html
+    assert "added by you" in html
+    only_cn = render.render_library(documents, jurisdiction="CN")
+    assert "Li v. Liu" in only_cn and "Thaler" not in only_cn and "1 of 3" in only_cn
+    assert "Thaler" in render.render_library(documents, doc_type="judgment", jurisdiction="US")
+    assert "No document matches" in render.render_library(documents, doc_type="statute")
+    assert "Memo" in render.render_library(documents, origin="user")
+    assert "The library is empty" in render.render_library({})
+    view = render.render_document("user-x", documents["user-x"], [("¶1", f"text {SCRIPT}")])
+    assert "<script" not in view and "text &lt;script&gt;" in view
+
+
+# -- the app with a fake pipeline -------------------------------------------------------------------
+def test_build_app_returns_blocks(app: gr.Blocks) -> None:
+    assert isinstance(app, gr.Blocks)
+    names = {fn.name for fn in app.fns.values()}
+    assert {"ask", "show_citation", "add_files", "remove_document", "use_model", "reset"} <= names
+
+
+def test_ask_streams_passages_first_then_replaces_the_draft(app: gr.Blocks, fake: FakePipeline) -> None:
+    ask = handler(app, "ask")
+    updates = list(ask("Who owned the image?", [], "", "default"))
+    first, passages, *middle, final = updates
+    assert first[0] == ""  # the question box is cleared at once
+    assert "Searching the library" in first[2]
+    assert "Li v. Liu" in passages[3] and "ca-retrieved" in passages[3]  # sources before any token
+    assert "ca-pending" in passages[2]
+    assert any("ca-draft" in update[2] for update in middle)  # streamed text shown while writing
+    turns, transcript, sources, export, status = final[1], final[2], final[3], final[4], final[5]
+    assert "ca-draft" not in transcript and "ca-answered" in transcript
+    assert 'data-cite="1"' in transcript and "&lt;b&gt;owned" not in transcript  # raw model text replaced
+    assert "Cited in the answer (2)" in sources
+    assert export["interactive"] is True and Path(export["value"]).read_text(encoding="utf-8").count("[1]") >= 2
+    assert "ready" in status
+    assert turns[0].answer.citations[0].source_id == LI.source_id
+
+    # A follow-up carries the conversation so far, and the jurisdiction filter.
+    list(ask("How much did the court award?", turns, "CN", "default"))
+    question, history, filters = fake.calls[-1]
+    assert question == "How much did the court award?"
+    assert history == [("Who owned the image?", cited_answer().answer)]
+    assert filters.jurisdiction == "CN"
+
+
+def test_invalid_question_is_an_error_message_in_the_chat(app: gr.Blocks, fake: FakePipeline) -> None:
+    final = list(handler(app, "ask")("   ", [], "", "default"))[-1]
+    assert "ca-error" in final[2] and "the question is empty" in final[2]
+    turns = final[1]
+    assert turns[0].status == "error"
+    # an error turn is not part of the memory passed on
+    list(handler(app, "ask")("Who owned the image?", turns, "", "default"))
+    assert fake.calls[-1][1] == []
+
+
+def test_pipeline_failure_is_shown_not_raised(settings: Settings) -> None:
+    class Broken:
+        def stream(self, question, history=None, filters=None):
+            yield AnswerEvent("passages", passages=[LI])
+            raise ConnectionError("model server unreachable\ntraceback noise")
+
+    app = build_app(settings, pipeline=Broken())
+    final = list(handler(app, "ask")("Who owned the image?", [], "", "default"))[-1]
+    assert "The assistant could not answer: model server unreachable" in final[2]
+    assert "traceback noise" not in final[2]
+
+
+def test_clicking_a_citation_fills_the_sources_panel(app: gr.Blocks) -> None:
+    turns = list(handler(app, "ask")("Who owned the image?", [], "", "default"))[-1][1]
+    show = handler(app, "show_citation")
+    html = show(turns, gr.EventData(None, {"turn": 0, "n": 2}))
+    assert html.index('id="ca-cite-0-2"') < html.index('id="ca-cite-0-1"')
+    assert "ca-focus" in html
+    assert is_skip(show(turns, gr.EventData(None, {"turn": 5, "n": 1})))
+    assert is_skip(show(turns, gr.EventData(None, {"turn": "0", "n": 1})))
+
+
+def test_example_buttons_fill_the_question(app: gr.Blocks) -> None:
+    use = handler(app, "use_example")
+    assert use(gr.EventData(None, {"index": 1})) == render.EXAMPLE_QUESTIONS[1]
+    assert is_skip(use(gr.EventData(None, {"index": 99})))
+
+
+def test_invalid_model_spec_keeps_the_current_model(app: gr.Blocks) -> None:
+    state, status, line = handler(app, "use_model")("gpt-4", "default")
+    assert state == "default"
+    assert "ca-notice-error" in status and "invalid LLM spec" in status
+    state, status, _ = handler(app, "use_model")("gguf:/nonexistent/model.gguf", "default")
+    assert state == "default" and "does not exist" in status
+
+
+def test_broken_upload_is_refused_and_the_library_stays(settings: Settings, tmp_path: Path) -> None:
+    engine = Engine(settings, __import__("assistant.index", fromlist=["Library"]).Library(settings))
+    before = engine.documents()
+    garbage = tmp_path / "x.pdf"
+    garbage.write_bytes(b"\x00\x01garbage" * 50)
+    kind, message = engine.add_upload(garbage, "x.pdf")
+    assert kind == "error" and message.startswith("x.pdf: ") and "PDF" in message
+    assert str(tmp_path) not in message  # no server paths in messages
+    assert not (engine.uploads_dir / "x.pdf").exists()
+    assert engine.documents() == before
+
+    exe = tmp_path / "tool.exe"
+    exe.write_bytes(b"MZ")
+    kind, message = engine.add_upload(exe, "tool.exe")
+    assert kind == "error" and "unsupported file type" in message
+
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    assert engine.add_upload(empty, "empty.txt")[0] == "error"
+
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"a" * 2048)
+    small = Engine(settings.model_copy(update={"max_upload_mb": 0.001}), engine.library)
+    kind, message = small.add_upload(big, "big.txt")
+    assert kind == "error" and "too large" in message
+
+    kind, message = engine.add_upload(garbage, "../../etc/x.pdf")  # the name cannot escape the uploads folder
+    assert kind == "error" and not (settings.data_dir.parent / "etc").exists()
+
+
+def test_a_rejected_replacement_keeps_the_earlier_file(settings: Settings, tmp_path: Path) -> None:
+    from assistant.index import Library
+
+    engine = Engine(settings, Library(settings))
+    engine.uploads_dir.mkdir(parents=True)
+    earlier = engine.uploads_dir / "memo.pdf"
+    earlier.write_bytes(b"%PDF-1.4 earlier copy")
+    broken = tmp_path / "memo.pdf"
+    broken.write_bytes(b"not a pdf at all")
+    kind, _ = engine.add_upload(broken, "memo.pdf")
+    assert kind == "error"
+    assert earlier.read_bytes() == b"%PDF-1.4 earlier copy"
+    assert sorted(p.name for p in engine.uploads_dir.iterdir()) == ["memo.pdf"]
+
+
+def test_upload_view_and_remove_a_user_document(settings: Settings, tmp_path: Path) -> None:
+    """Real ingestion (MiniLM + embedded Chroma) of a small text file, then its removal."""
+    from assistant.index import Library
+
+    engine = Engine(settings, Library(settings))
+    note = tmp_path / "memo.md"
+    note.write_text(f"# Memo {SCRIPT}\n\nThe Fictional Court of Testland awarded 777 credits.\n", encoding="utf-8")
+    kind, message = engine.add_upload(note, "memo.md")
+    assert kind == "ok", message
+    assert "Memo <script>" in message  # plain text here; escaped when rendered
+    documents = engine.documents()
+    (source_id, entry), = documents.items()
+    assert entry["origin"] == "user" and Path(entry["path"]).parent == engine.uploads_dir
+    chunks = engine.document_text(source_id)
+    assert any("777 credits" in text for _, text in chunks)
+    assert engine.add_upload(note, "memo.md")[0] == "info"  # unchanged: nothing to do
+
+    kind, message = engine.remove_user_document(source_id)
+    assert kind == "ok" and engine.documents() == {}
+    assert not (engine.uploads_dir / "memo.md").exists()
+    assert engine.remove_user_document(source_id)[0] == "error"
+
+
+def test_curated_documents_cannot_be_removed(settings: Settings) -> None:
+    class FakeLibrary:
+        def documents(self):
+            return {"cn-a": {"origin": "curated", "path": "corpus/cn-a.md", "meta": {"title": "A"}}}
+
+        def remove(self, source_id):  # pragma: no cover - must not be called
+            raise AssertionError("removed a curated document")
+
+    engine = Engine(settings, FakeLibrary())  # type: ignore[arg-type]
+    kind, message = engine.remove_user_document("cn-a")
+    assert kind == "error" and "Only documents you added" in message
+
+
+def test_serve_is_local_by_default_and_auth_is_parsed(settings: Settings) -> None:
+    parameters = inspect.signature(serve).parameters
+    assert parameters["host"].default == "127.0.0.1"
+    assert parameters["share"].default is False
+    assert launch_options(settings)["auth"] is None
+    options = launch_options(settings.model_copy(update={"auth": "ann:s3:cret"}))
+    assert options["auth"] == ("ann", "s3:cret")
+    assert options["footer_links"] == [] and options["max_file_size"] == "25mb"
