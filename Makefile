@@ -6,13 +6,13 @@ CLI := $(VENV)/bin/copyright-assistant
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-fast install model index doctor bench clean
+.PHONY: run test test-fast install browser model index doctor bench clean
 
 run: index ## install, assemble the model, build the index if missing or stale, serve the chat
 	@echo ">> Serving the web chat on http://127.0.0.1:7860 (Ctrl-C to stop)"
 	@$(CLI) serve --host 127.0.0.1 --port 7860
 
-test: model ## install what the tests need, then run the whole suite (slow tests included)
+test: model browser ## install what the tests need, then run the whole suite (slow tests included)
 	@echo ">> Running the test suite"
 	@$(PY) -m pytest -q
 
@@ -29,6 +29,11 @@ $(STAMP): pyproject.toml scripts/llama_wheel.sh
 	  echo ">> [install 3/3] the project and its pinned dependencies (about 2 minutes the first time)" && \
 	  $(PY) -m pip install -q "$$wheel" -e ".[test]"
 	@touch $@
+
+browser: ## Debian's Chromium (and a CJK font) for the browser tests, when missing
+	@test -x /usr/bin/chromium || { echo ">> Installing Chromium for the browser tests (apt)"; \
+	  (apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null 2>&1 || \
+	   (apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null)); }
 
 model: install ## assemble and verify the default model (1.1 GB, once)
 	@$(PY) -m assistant.model_files

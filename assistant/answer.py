@@ -182,15 +182,28 @@ def validate_question(question: str, history: list[tuple[str, str]], max_chars: 
     return text
 
 
+def _topic_terms(question: str) -> str:
+    """The names in a question (capitalised words, case names, numbers, Chinese terms): what a
+    follow-up such as "And how much was awarded?" silently refers back to."""
+    names = re.findall(r"\b(?:[A-Z][\w'’.-]*|v\.|\d[\d,()]*)|[\u4e00-\u9fff]{2,}", question)
+    return " ".join(n for n in names if n.lower().strip("?.,") not in _QUESTION_WORDS and n not in _OPENERS)
+
+
+_OPENERS = frozenset("Who What Which When Where Why How Is Are Was Were Did Does Do Can Could Should Would "
+                     "And But So In On Under For Please Tell Explain Compare".split())
+
+
 def condense(question: str, history: list[tuple[str, str]]) -> str:
-    """A standalone query for retrieval: a short or referring follow-up borrows the previous question."""
+    """A standalone query for retrieval: a follow-up that names nothing itself ("And how much
+    was awarded?") borrows the names from the previous question — not its whole wording, which
+    would outweigh the new question."""
     if not history:
         return question
-    previous = history[-1][0]
-    words = len(question.split()) if not has_chinese(question) else len(question) // 2
-    if words <= 8 or _FOLLOW_UP.search(question):
-        return f"{previous} {question}"
-    return question
+    if has_chinese(question):
+        refers_back = len(question) <= 16 or bool(_FOLLOW_UP.search(question))
+    else:
+        refers_back = not _topic_terms(question) and (len(question.split()) <= 12 or bool(_FOLLOW_UP.search(question)))
+    return f"{question} {_topic_terms(history[-1][0])}".strip() if refers_back else question
 
 
 def language_of(question: str) -> str:
@@ -310,7 +323,7 @@ class AnswerPipeline:
             return
 
         evidence = select_evidence(result.passages, self.evidence_chars, self.max_sources)
-        prompt_question = question if query == question else f"{question} (follow-up to: {history[-1][0]})"
+        prompt_question = question if query == question else f"{question} (follow-up to the question: {history[-1][0]})"
         messages = prompts.answer_messages(
             [(f"{p.title} — {p.locator}", p.text) for p in evidence], prompt_question, language
         )

@@ -119,6 +119,12 @@ class Library:
         entries = self._read_manifest()["documents"]
         return {sid: entry for sid, entry in entries.items() if entry.get("status") == "complete"}
 
+    def document_chunks(self, source_id: str) -> list[dict[str, Any]]:
+        """A document's passages in reading order: what the library view shows as its text."""
+        got = self.collection.get(where={"source_id": source_id}, include=["documents", "metadatas"])
+        chunks = [{**meta, "text": passage_text(text)} for text, meta in zip(got["documents"], got["metadatas"])]
+        return sorted(chunks, key=lambda chunk: chunk.get("chunk_index", 0))
+
     def stats(self) -> dict[str, Any]:
         manifest = self._read_manifest()
         complete = [e for e in manifest["documents"].values() if e.get("status") == "complete"]

@@ -152,6 +152,12 @@ _cache: dict[str, BaseChatModel] = {}
 _cache_lock = threading.Lock()
 
 
+def is_loaded(spec: str) -> bool:
+    """Whether this process already holds the model for a spec (the web chat's status line)."""
+    with _cache_lock:
+        return str(parse_llm_spec(spec)) in _cache
+
+
 def load_chat_model(spec: str, settings: Any | None = None) -> BaseChatModel:
     """Return the (process-wide, cached) chat model for a spec; loads a local model once."""
     from assistant.config import get_settings

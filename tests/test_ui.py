@@ -379,3 +379,47 @@ def test_serve_is_local_by_default_and_auth_is_parsed(settings: Settings) -> Non
     options = launch_options(settings.model_copy(update={"auth": "ann:s3:cret"}))
     assert options["auth"] == ("ann", "s3:cret")
     assert options["footer_links"] == [] and options["max_file_size"] == "25mb"
+
+
+@pytest.fixture
+def openai_stub():
+    """A local OpenAI-compatible server that only lists its models."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = json.dumps({"data": [{"id": "stub-model"}]}).encode()
+            self.send_response(200 if self.path == "/v1/models" else 404)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    server.server_close()
+
+
+def test_switching_the_model_without_restart(app: gr.Blocks, openai_stub: str) -> None:
+    spec = f"openai:{openai_stub}#stub-model"
+    other = FakePipeline()
+    app.engine._pipelines[spec] = other  # what would answer through that server
+    state, status, line = handler(app, "use_model")(spec, "default")
+    assert state == spec
+    assert "ca-model-ready" in status and "answers" in status and status == line
+
+    final = list(handler(app, "ask")("Who owned the image?", [], "", state))[-1]
+    assert other.calls and "ca-answered" in final[2]
+    assert f"model: {spec}" in final[2]
+
+    # An unreachable server is reported and the session keeps its model.
+    closed = openai_stub.rsplit(":", 1)[0] + ":9/v1"
+    kept, status, _ = handler(app, "use_model")(f"openai:{closed}#stub-model", spec)
+    assert kept == spec and "ca-notice-error" in status and "cannot reach" in status

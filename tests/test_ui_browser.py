@@ -11,7 +11,6 @@ upload checks then look for files in ``CA_BROWSER_TEST_DATA``).
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -28,7 +27,9 @@ REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-ANSWER_TIMEOUT_MS = 150_000  # the real model on 2 busy cores: usually 10-30 s, sometimes much more
+# The real model on 2 cores answers in 10-30 s, but when other jobs share the cores an answer has
+# taken 150 s: wait long rather than fail on a busy machine.
+ANSWER_TIMEOUT_MS = 300_000
 SCREENSHOT = REPO / "docs" / "screenshot.png"
 FIRST_QUESTION = "Who owned the image in the Beijing Internet Court's Stable Diffusion case, and why?"
 FOLLOW_UP = "How much did the court award?"
@@ -62,8 +63,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     if os.environ.get("CA_BROWSER_TEST_URL"):
         yield os.environ["CA_BROWSER_TEST_URL"], Path(os.environ.get("CA_BROWSER_TEST_DATA", "data"))
         return
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
     data_dir = tmp_path_factory.mktemp("ui-data")
     env = {**os.environ, "CA_DATA_DIR": str(data_dir), "CA_MODEL_DIR": str(REPO / "data" / "models"),
            "CA_LLM": "default", "PYTHONUNBUFFERED": "1"}
@@ -73,12 +72,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
                             capture_output=True, text=True, timeout=600)
     assert ingest.returncode == 0, ingest.stderr[-2000:]
     port = _free_port()
-    log = (data_dir / "server.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], cwd=REPO,
-                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    log_path = data_dir / "server.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)], cwd=REPO,
+                                   env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
-        _wait_for_http(url, process, timeout=240)
+        try:
+            _wait_for_http(url, process, timeout=240)
+        except (RuntimeError, TimeoutError) as error:
+            pytest.fail(f"{error}; server log:\n{log_path.read_text(errors='replace')[-3000:]}")
         yield url, data_dir
     finally:
         process.terminate()
@@ -87,14 +90,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
-        log.close()
-        if process.returncode not in (0, -15, None) and os.environ.get("CA_KEEP_SERVER_LOG"):
-            shutil.copy(data_dir / "server.log", REPO / "server.log")
 
 
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (never `playwright install`)")
 
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
@@ -178,12 +181,15 @@ def test_streamed_cited_answer_citation_click_and_follow_up(page) -> None:
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
 
-    # A follow-up that only makes sense with the conversation so far.
+    # A follow-up that only makes sense with the conversation so far: it is searched and answered in
+    # the context of Li v. Liu (the question alone names no case).
     ask(page, FOLLOW_UP)
     second = page.locator("#ca-transcript .ca-turn").nth(1)
     assert second.locator(".ca-error").count() == 0, second.inner_text()
+    assert "Li v. Liu" in page.inner_text("#ca-sources"), page.inner_text("#ca-sources")
     reply = second.inner_text()
-    assert "500" in reply or second.locator(".ca-refusal").count() == 1, reply
+    # The pipeline decides between the award (RMB 500) and a refusal; both must render as such.
+    assert ("500" in reply and second.locator(".ca-answered").count() == 1) or second.locator(".ca-refusal").count() == 1, reply
 
     # The conversation downloads as Markdown with its citations.
     with page.expect_download() as download_info:

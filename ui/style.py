@@ -1,0 +1,129 @@
+"""The web chat's stylesheet and the small scripts of its HTML components."""
+
+CSS = r"""
+.gradio-container { max-width: 1400px !important; }
+#ca-sources-col { position: sticky; top: .5rem; align-self: flex-start; }
+.ca-user .ca-empty-q { color: var(--body-text-color-subdued, #999); font-style: italic; }
+#ca-header h1 { font-size: 1.45rem; margin: 0 0 .15rem 0; }
+#ca-header .ca-disclaimer { font-size: .9rem; color: var(--body-text-color-subdued, #666); margin: 0; }
+#ca-header .ca-disclaimer strong { color: var(--body-text-color, #222); }
+
+/* conversation */
+.ca-chat { display: flex; flex-direction: column; gap: .9rem; padding: .25rem .1rem; }
+.ca-turn { display: flex; flex-direction: column; gap: .45rem; }
+.ca-msg { border-radius: 10px; padding: .6rem .8rem; line-height: 1.5; border: 1px solid var(--border-color-primary, #e3e3e3); }
+.ca-msg .ca-role { font-size: .72rem; text-transform: uppercase; letter-spacing: .05em; color: var(--body-text-color-subdued, #777); margin-bottom: .2rem; }
+.ca-text { white-space: pre-wrap; overflow-wrap: anywhere; }
+.ca-user { align-self: flex-end; max-width: 85%; background: var(--color-accent-soft, #eef2ff); }
+.ca-bot { align-self: stretch; background: var(--background-fill-primary, #fff); }
+.ca-answered { border-left: 4px solid #2e9d57; }
+.ca-verified-note { font-size: .8rem; color: #2e7d4a; margin-top: .35rem; }
+.ca-pending { border-style: dashed; }
+.ca-draft { color: var(--body-text-color-subdued, #666); font-style: italic; margin-top: .3rem; }
+.ca-refusal { background: #fff7e6; border: 1px solid #f0b54a; border-left: 4px solid #e08e0b; }
+.dark .ca-refusal { background: #3a2a0c; }
+.ca-refusal-head { font-weight: 600; color: #a35f00; margin-bottom: .2rem; }
+.dark .ca-refusal-head { color: #ffc266; }
+.ca-error { background: #fdecec; border: 1px solid #e99; border-left: 4px solid #c62828; color: #8e1c1c; }
+.dark .ca-error { background: #3b1414; color: #ffb3b3; }
+.ca-footer { font-size: .75rem; color: var(--body-text-color-subdued, #888); margin-top: .4rem; }
+a.ca-cite { display: inline-block; font-size: .78em; font-weight: 600; padding: 0 .28em; margin: 0 .05em; border-radius: 4px;
+  background: #e3f3e8; color: #1d6b3a !important; text-decoration: none !important; vertical-align: super; line-height: 1.2; cursor: pointer; }
+a.ca-cite:hover, a.ca-cite:focus { background: #1d6b3a; color: #fff !important; }
+a.ca-cite-unsupported { background: #eee; color: #777 !important; }
+.ca-unverified { margin-top: .5rem; padding: .4rem .6rem; border: 1px dashed #bbb; border-radius: 8px; color: #777; font-style: italic; font-size: .92em; }
+.ca-unverified ul { margin: .2rem 0 0 0; padding-left: 1.1rem; }
+.ca-unverified-head { font-style: normal; font-size: .78rem; text-transform: uppercase; letter-spacing: .04em; }
+.ca-badge-unverified, .ca-badge-verified { font-style: normal; font-size: .68rem; padding: .05rem .35rem; border-radius: 999px; white-space: nowrap; }
+.ca-badge-unverified { background: #eee; color: #666; border: 1px solid #ccc; }
+.ca-badge-verified { background: #e3f3e8; color: #1d6b3a; border: 1px solid #b5dcc2; }
+.ca-status { display: flex; align-items: center; gap: .5rem; color: var(--body-text-color-subdued, #666); font-size: .92rem; }
+.ca-spinner { width: .9rem; height: .9rem; border: 2px solid #bbb; border-top-color: #2e6bd8; border-radius: 50%; animation: ca-spin .8s linear infinite; flex: none; }
+@keyframes ca-spin { to { transform: rotate(360deg); } }
+
+/* empty chat */
+.ca-empty { padding: 1.2rem .4rem; }
+.ca-empty-title { font-size: 1.15rem; font-weight: 600; margin-bottom: .25rem; }
+.ca-empty-sub { color: var(--body-text-color-subdued, #666); margin-bottom: .7rem; }
+.ca-examples { display: flex; flex-direction: column; gap: .4rem; align-items: flex-start; }
+button.ca-example { text-align: left; border: 1px solid var(--border-color-primary, #ddd); border-radius: 8px; padding: .45rem .7rem;
+  background: var(--background-fill-secondary, #f7f7f8); cursor: pointer; font: inherit; color: inherit; }
+button.ca-example:hover { border-color: #2e6bd8; }
+
+/* sources panel */
+.ca-sources { display: flex; flex-direction: column; gap: .6rem; }
+.ca-panel-title { font-weight: 600; font-size: 1.05rem; }
+.ca-panel-q { font-size: .85rem; color: var(--body-text-color-subdued, #666); margin-top: -.4rem; overflow-wrap: anywhere; }
+.ca-section { font-size: .78rem; text-transform: uppercase; letter-spacing: .05em; color: var(--body-text-color-subdued, #777); margin-top: .2rem; }
+.ca-card { border: 1px solid var(--border-color-primary, #e3e3e3); border-radius: 10px; padding: .55rem .7rem; background: var(--background-fill-primary, #fff); }
+.ca-card + .ca-card { margin-top: .5rem; }
+.ca-citation { border-left: 4px solid #2e9d57; }
+.ca-focus { box-shadow: 0 0 0 2px #2e6bd8; border-left-color: #2e6bd8; }
+.ca-card-head { line-height: 1.35; }
+.ca-card-head .ca-badge-verified, .ca-card-head .ca-badge-unverified { margin-left: .3rem; vertical-align: middle; }
+.ca-title { font-weight: 600; overflow-wrap: anywhere; }
+.ca-num { font-weight: 700; color: #1d6b3a; }
+.ca-rank { color: var(--body-text-color-subdued, #888); font-size: .85rem; }
+.ca-sub { font-size: .8rem; color: var(--body-text-color-subdued, #777); overflow-wrap: anywhere; }
+.ca-meta { display: grid; grid-template-columns: max-content 1fr; gap: .05rem .6rem; font-size: .82rem; margin: .35rem 0; }
+.ca-meta dt { color: var(--body-text-color-subdued, #777); margin: 0; }
+.ca-meta dd { margin: 0; overflow-wrap: anywhere; }
+#ca-sources blockquote.ca-passage, blockquote.ca-passage { margin: .35rem 0 !important; padding: .35rem .6rem; border-left: 3px solid var(--border-color-primary, #ddd);
+  white-space: pre-wrap; overflow-wrap: anywhere; font-size: .9rem; background: var(--background-fill-secondary, #fafafa); }
+blockquote.ca-passage mark { background: #fff0a6; color: inherit; padding: 0 .1em; border-radius: 2px; }
+.dark blockquote.ca-passage mark { background: #6b5a00; }
+.ca-card-foot { display: flex; justify-content: space-between; gap: .5rem; align-items: center; font-size: .8rem; }
+.ca-sid { font-family: var(--font-mono, monospace); font-size: .72rem; color: var(--body-text-color-subdued, #999); overflow-wrap: anywhere; }
+a.ca-link { text-decoration: none; }
+details.ca-more > summary { cursor: pointer; font-size: .85rem; color: var(--body-text-color-subdued, #555); margin: .2rem 0 .4rem 0; }
+.ca-muted { color: var(--body-text-color-subdued, #777); font-size: .9rem; }
+
+/* library */
+.ca-lib-summary { font-size: .88rem; color: var(--body-text-color-subdued, #666); margin-bottom: .4rem; }
+.ca-table-wrap { overflow-x: auto; }
+table.ca-library { width: 100%; border-collapse: collapse; font-size: .86rem; }
+#ca-library table.ca-library { border: none; }
+#ca-library table.ca-library th, #ca-library table.ca-library td { text-align: left; vertical-align: top; padding: .35rem .45rem;
+  border: none; border-bottom: 1px solid var(--border-color-primary, #e5e5e5); }
+table.ca-library th { position: sticky; top: 0; background: var(--background-fill-secondary, #f5f5f5); }
+.ca-doc-title { min-width: 14rem; overflow-wrap: anywhere; }
+.ca-nowrap { white-space: nowrap; }
+.ca-origin-user { color: #2e6bd8; font-weight: 600; }
+.ca-origin-curated { color: var(--body-text-color-subdued, #666); }
+.ca-docview .ca-chunk { border-bottom: 1px solid var(--border-color-primary, #eee); padding: .35rem 0; }
+.ca-chunk-text { white-space: pre-wrap; overflow-wrap: anywhere; font-size: .9rem; }
+ul.ca-notice { list-style: none; padding: 0; margin: .3rem 0; }
+.ca-notice-ok { color: #1d6b3a; }
+.ca-notice-error { color: #b71c1c; font-weight: 500; }
+.ca-notice-info { color: var(--body-text-color-subdued, #555); }
+.ca-model-status { font-size: .9rem; }
+.ca-model-ready { color: #1d6b3a; }
+.ca-model-error { color: #b71c1c; }
+.ca-model-pending { color: #a35f00; }
+"""
+
+# Clicks on citation markers and example questions inside the conversation become custom events
+# ('cite', 'example') handled in Python. Delegated on the component's root, so it survives re-renders.
+TRANSCRIPT_JS = r"""
+element.addEventListener('click', function (ev) {
+  var cite = ev.target.closest('[data-cite]');
+  if (cite && element.contains(cite)) {
+    ev.preventDefault();
+    trigger('cite', {turn: parseInt(cite.getAttribute('data-turn'), 10), n: parseInt(cite.getAttribute('data-cite'), 10)});
+    return;
+  }
+  var example = ev.target.closest('[data-example]');
+  if (example && element.contains(example)) {
+    ev.preventDefault();
+    trigger('example', {index: parseInt(example.getAttribute('data-example'), 10)});
+  }
+});
+"""
+
+# Bring the focused citation into view when the sources panel changes.
+SOURCES_JS = r"""
+watch('value', function () {
+  var focused = element.querySelector('.ca-focus');
+  if (focused) { focused.scrollIntoView({block: 'nearest'}); }
+});
+"""
