@@ -7,6 +7,7 @@ benchmarks and the tests measure the same thing.
 from __future__ import annotations
 
 import json
+import sys
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,4 +175,8 @@ def run_eval(questions: list[Question], settings: Settings, *, retrieval_only: b
                 total_s=answer.timings.get("total_s"),
             )
         report.per_question.append(row)
+        if not show_progress and not retrieval_only:  # a log line per answer when no bar is shown
+            print(f"eval {len(report.per_question)}/{len(questions)} {question.id}: "
+                  f"{'refused' if row['refused'] else 'answered'} in {row['total_s'] or 0:.1f}s",
+                  file=sys.stderr, flush=True)
     return report

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import chromadb
+import numpy as np
 from langchain_chroma import Chroma
 from langchain_core.documents import Document
 
@@ -32,6 +33,7 @@ from assistant.schema import SchemaError
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CURATED_DIRS = (PROJECT_ROOT / "corpus", PROJECT_ROOT / "seeds")
 _ADD_BATCH = 256
+_READ_PAGE = 10_000  # SQLite refuses more than 32,766 variables in one query
 
 
 def embedding_text(metadata: dict[str, Any], text: str) -> str:
@@ -57,12 +59,23 @@ class IngestReport:
 
 @dataclass
 class LexicalView:
-    """The BM25 index with, row by row, the chunk ids, texts and metadata it was built from."""
+    """The BM25 index with, row by row, the chunk ids, texts and metadata it was built from.
+
+    The filterable fields are also kept as arrays, so a filter costs one vector comparison
+    instead of a Python loop over every chunk (~120 ms at 100k chunks)."""
 
     bm25: BM25Index
     ids: list[str]
     texts: list[str]
     metadatas: list[dict[str, Any]]
+    jurisdiction: np.ndarray = field(init=False)
+    doc_type: np.ndarray = field(init=False)
+    date_num: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.jurisdiction = np.array([m.get("jurisdiction", "") for m in self.metadatas], dtype=object)
+        self.doc_type = np.array([m.get("doc_type", "") for m in self.metadatas], dtype=object)
+        self.date_num = np.array([int(m.get("date_num") or 0) for m in self.metadatas], dtype=np.int64)
 
 
 class Library:
@@ -73,7 +86,7 @@ class Library:
         self._lock = threading.RLock()
         self._store: Chroma | None = None
         self._lexical: LexicalView | None = None
-        self._lexical_generation = -1
+        self._lexical_stamp: tuple[int, int] = (-1, -1)
         key = "local" if not settings.chroma_host else f"{settings.chroma_host}-{settings.chroma_port}"
         self.manifest_path = settings.data_dir / f"manifest-{key}-{settings.collection}.json"
 
@@ -138,27 +151,52 @@ class Library:
             else f"embedded chroma at {self.settings.chroma_dir}",
         }
 
+    def _manifest_stamp(self) -> tuple[int, int]:
+        try:
+            stat = self.manifest_path.stat()
+        except FileNotFoundError:
+            return (0, 0)
+        return (stat.st_mtime_ns, stat.st_size)
+
+    def _read_all_chunks(self) -> tuple[list[str], list[str], list[dict[str, Any]]]:
+        ids: list[str] = []
+        documents: list[str] = []
+        metadatas: list[dict[str, Any]] = []
+        while True:
+            page = self.collection.get(include=["documents", "metadatas"], limit=_READ_PAGE, offset=len(ids))
+            ids += page["ids"]
+            documents += page["documents"]
+            metadatas += page["metadatas"]
+            if len(page["ids"]) < _READ_PAGE:
+                return ids, documents, metadatas
+
     def lexical(self) -> LexicalView:
-        """The BM25 view of the collection, rebuilt only when the library changed (cached on disk)."""
+        """The BM25 view of the collection, rebuilt only when the library changed (cached on disk).
+
+        A query only stats the manifest; it is parsed again only when its file changed."""
         with self._lock:
-            generation = self._read_manifest()["generation"]
-            if self._lexical is not None and self._lexical_generation == generation:
+            stamp = self._manifest_stamp()
+            if self._lexical is not None and self._lexical_stamp == stamp:
                 return self._lexical
-            cache = self.settings.data_dir / f"{self.manifest_path.stem}.bm25-{generation}.pkl"
+            generation = self._read_manifest()["generation"]
+            cache = self.settings.data_dir / f"{self.manifest_path.stem}.bm25-v2-{generation}.pkl"
             if cache.is_file():
                 view = pickle.loads(cache.read_bytes())
             else:
-                got = self.collection.get(include=["documents", "metadatas"])
-                texts = [passage_text(text) for text in got["documents"]]
-                view = LexicalView(BM25Index([embedding_text(m, t) for m, t in zip(got["metadatas"], texts)]),
-                                   got["ids"], texts, got["metadatas"])
-                for old in cache.parent.glob(f"{self.manifest_path.stem}.bm25-*.pkl"):
-                    old.unlink(missing_ok=True)
+                ids, documents, metadatas = self._read_all_chunks()
+                texts = [passage_text(text) for text in documents]
+                view = LexicalView(BM25Index([embedding_text(m, t) for m, t in zip(metadatas, texts)]),
+                                   ids, texts, metadatas)
+                self._drop_lexical_caches()
                 tmp = cache.with_suffix(".tmp")
                 tmp.write_bytes(pickle.dumps(view, protocol=pickle.HIGHEST_PROTOCOL))
                 os.replace(tmp, cache)
-            self._lexical, self._lexical_generation = view, generation
+            self._lexical, self._lexical_stamp = view, stamp
             return view
+
+    def _drop_lexical_caches(self) -> None:
+        for old in self.settings.data_dir.glob(f"{self.manifest_path.stem}.bm25-*.pkl"):
+            old.unlink(missing_ok=True)
 
     # -- writing -----------------------------------------------------------------------------
     def _replace_chunks(self, source_id: str, chunks: list[Document]) -> None:
@@ -285,6 +323,7 @@ class Library:
             else:
                 shutil.rmtree(self.settings.chroma_dir, ignore_errors=True)
             self.manifest_path.unlink(missing_ok=True)
+            self._drop_lexical_caches()
             self._store, self._lexical = None, None
 
 

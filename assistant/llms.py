@@ -80,7 +80,7 @@ class LlamaCppChat(BaseChatModel):
     n_ctx: int = 4096
     n_threads: int = 2
     temperature: float = 0.0
-    max_tokens: int = 400
+    max_tokens: int = 220
     _llama: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
@@ -178,7 +178,7 @@ def load_chat_model(spec: str, settings: Any | None = None) -> BaseChatModel:
             from langchain_ollama import ChatOllama
 
             host = os.environ.get("OLLAMA_HOST", "http://127.0.0.1:11434")
-            model = ChatOllama(model=parsed.target, base_url=host, temperature=0.0, num_predict=400)
+            model = ChatOllama(model=parsed.target, base_url=host, temperature=0.0, num_predict=220)
         else:
             from langchain_openai import ChatOpenAI
 
@@ -187,7 +187,7 @@ def load_chat_model(spec: str, settings: Any | None = None) -> BaseChatModel:
                 model=parsed.model,
                 api_key=os.environ.get("OPENAI_API_KEY") or "not-needed",
                 temperature=0.0,
-                max_tokens=400,
+                max_tokens=220,
                 timeout=120,
                 max_retries=0,
             )
