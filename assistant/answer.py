@@ -359,7 +359,9 @@ class AnswerPipeline:
 
     def _verified(self, question: str, model_text: str, evidence: list[Passage], passages: list[Passage],
                   language: str, timings: dict[str, float | None]) -> Answer:
-        statements = self.checker.run(model_text, [p.text for p in evidence], question)
+        # The model sees each source under its title and locator, so those count as evidence too
+        # (a year or an article number in a title is not an invented figure).
+        statements = self.checker.run(model_text, [f"{p.title} — {p.locator}\n{p.text}" for p in evidence], question)
         supported = [s for s in statements if s.supported]
         if not supported:
             answer = self._refusal(question, evidence, language, "unverified", timings, None)

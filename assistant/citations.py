@@ -67,7 +67,7 @@ def _numbers(text: str) -> set[str]:
 class CitationChecker:
     """Verifies statements against passages; ``threshold`` is the support needed to count."""
 
-    def __init__(self, embed=None, threshold: float = 0.45) -> None:
+    def __init__(self, embed=None, threshold: float = 0.35) -> None:
         self.embed = embed  # callable: list[str] -> list[list[float]] (normalised), or None
         self.threshold = threshold
 
