@@ -134,14 +134,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from assistant.evaluation import QuestionFileError, load_questions, run_eval
 
     settings = _settings(_check_llm(args.llm) if args.llm else None)
+    out = Path(args.json) if args.json else None
+    if out is not None and not out.parent.is_dir():  # fail now, not after a 20-minute run
+        raise UsageError(f"cannot write {out}: folder {out.parent} does not exist")
     try:
         questions = load_questions(Path(args.questions))
+        report = run_eval(questions, settings, retrieval_only=args.retrieval_only,
+                          show_progress=sys.stderr.isatty())
     except QuestionFileError as error:
         raise UsageError(str(error)) from None
-    report = run_eval(questions, settings, retrieval_only=args.retrieval_only, show_progress=sys.stderr.isatty())
     print(report.table())
-    if args.json:
-        Path(args.json).write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+    if out is not None:
+        out.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
 
@@ -212,6 +216,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _service_down(error: Exception) -> bool:
+    """A Chroma or LLM server that cannot be reached. Both error types live in modules that are
+    already imported whenever they were raised, so this check imports nothing heavy."""
+    index, llms = sys.modules.get("assistant.index"), sys.modules.get("assistant.llms")
+    return (index is not None and isinstance(error, index.LibraryUnavailable)) or (
+        llms is not None and isinstance(error, llms.LLMUnavailable)
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -222,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # an internal failure: one line by default, the traceback with CA_DEBUG
+        if _service_down(error):  # not a bug here: say which server to start or fix
+            print(f"copyright-assistant: error: {error}", file=sys.stderr)
+            return 1
         import os
         import traceback
 
