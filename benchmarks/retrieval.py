@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -49,6 +48,7 @@ from assistant.glossary import has_chinese, to_english  # noqa: E402
 from assistant.index import Library, embedding_text  # noqa: E402
 from assistant.retrieval import HybridRetriever, SearchFilters  # noqa: E402
 from assistant.schema import DOC_TYPES, JURISDICTIONS  # noqa: E402
+from _report import load_average, machine, shown, write_section  # noqa: E402
 
 MODEL_DIR = REPO / "data" / "models"
 QUESTIONS = REPO / "tests" / "eval" / "questions.jsonl"
@@ -67,11 +67,6 @@ _FILLER = np.array("the of and to in a that is for by on with as which was be th
 
 
 # -- small helpers ------------------------------------------------------------------------------
-def shown(path: Path) -> str:
-    """``path`` relative to the repository when it is inside it."""
-    return str(path.resolve().relative_to(REPO)) if path.resolve().is_relative_to(REPO) else str(path)
-
-
 def settings_for(data_dir: Path) -> Settings:
     """Assistant settings whose index, manifest and caches live in ``data_dir``."""
     return Settings(data_dir=data_dir, model_dir=MODEL_DIR)
@@ -86,38 +81,6 @@ def ms(seconds: Iterable[float]) -> tuple[float, float]:
 def mark(ok: bool) -> str:
     """A check or a cross for a target met or missed."""
     return "✅" if ok else "❌"
-
-
-def git(*args: str) -> str:
-    """Output of a git command in the repository (empty when git is unavailable)."""
-    try:
-        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return ""
-
-
-def machine() -> dict[str, str]:
-    """Date, cores, CPU model, memory, load and git commit, for the results header."""
-    cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8") if Path("/proc/cpuinfo").is_file() else ""
-    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")),
-               "unknown")
-    meminfo = Path("/proc/meminfo").read_text(encoding="utf-8") if Path("/proc/meminfo").is_file() else ""
-    kib = next((int(line.split()[1]) for line in meminfo.splitlines() if line.startswith("MemTotal")), 0)
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    if git("status", "--porcelain", "--untracked-files=no"):
-        commit += " (with uncommitted changes)"
-    return {
-        "date": datetime.now().strftime("%Y-%m-%d %H:%M"),
-        "cores": str(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()),
-        "cpu": cpu,
-        "memory": f"{kib / 1024 / 1024:.0f} GB",
-        "commit": commit,
-    }
-
-
-def load_average() -> str:
-    """The 1-minute load average, to judge how noisy the timings were."""
-    return f"{os.getloadavg()[0]:.1f}"
 
 
 # -- 1. the curated index -----------------------------------------------------------------------
@@ -444,17 +407,6 @@ def render(info: dict[str, str], ingest: IngestResult, scores: dict[str, dict[st
         p50, p95 = ms(seconds)
         lines.append(f"| {name} | {p50:.1f} | {p95:.1f} |")
     return "\n".join(lines) + "\n"
-
-
-def write_section(path: Path, section: str) -> None:
-    """Put ``section`` into ``path``, replacing only a previous retrieval section (other sections stay)."""
-    text = path.read_text(encoding="utf-8") if path.is_file() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1).rstrip("\n") + "\n"
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
 
 
 def main() -> None:
