@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+import numpy as np
 from langchain_core.language_models import BaseChatModel
 
 from assistant import prompts
@@ -20,7 +21,7 @@ from assistant.chunking import split_sentences
 from assistant.citations import CitationChecker, Statement
 from assistant.config import Settings
 from assistant.glossary import has_chinese, to_english
-from assistant.lexical import tokenize
+from assistant.lexical import STOPWORDS, tokenize
 from assistant.retrieval import HybridRetriever, Passage, RetrievalResult, SearchFilters
 
 
@@ -223,28 +224,103 @@ def coverage(question: str, passages: list[Passage]) -> float:
     return len(wanted & found) / len(wanted)
 
 
-def select_evidence(passages: list[Passage], budget_chars: int, max_sources: int) -> list[Passage]:
-    """The passages the model reads: best first, within a size budget (reading costs ~12 s per
-    1,000 tokens here), skipping passages that only pose a question."""
-    chosen: list[Passage] = []
+def _question_only(passage: Passage) -> bool:
+    return passage.text.rstrip().endswith(("?", "?"))
+
+
+class EvidenceSelector:
+    """Chooses what the model reads: the best sentences of the top passages, within a budget.
+
+    Reading is the slow part here (about 80 prompt tokens/s on 2 cores), and a whole passage is
+    mostly context around one or two sentences that answer. Sentences are scored against the
+    query (shared topic words plus embedding similarity); the top passage keeps more room than
+    the others, every excerpt keeps its passage's heading, and a passage whose best sentence is
+    far weaker than the best overall is left out rather than offered as a distraction.
+    """
+
+    def __init__(self, embed: Callable[[list[str]], list[list[float]]] | None = None, budget_chars: int = 1000,
+                 lead_chars: int = 560, other_chars: int = 280, max_sources: int = 4, candidates: int = 6,
+                 min_relative: float = 0.6) -> None:
+        if not 0 < other_chars <= lead_chars <= budget_chars:
+            raise ValueError("need 0 < other_chars <= lead_chars <= budget_chars")
+        self.embed = embed
+        self.budget_chars = budget_chars
+        self.lead_chars = lead_chars
+        self.other_chars = other_chars
+        self.max_sources = max_sources
+        self.candidates = candidates
+        self.min_relative = min_relative
+
+    def _relevance(self, query: str, sentences: list[str]) -> np.ndarray:
+        english = to_english(query) if has_chinese(query) else query
+        wanted = (set(tokenize(query)) | set(tokenize(english))) - _QUESTION_WORDS
+        lexical = np.array([
+            len(wanted & (set(tokenize(s)) | set(tokenize(to_english(s)) if has_chinese(s) else set())))
+            / max(1, len(wanted)) for s in sentences
+        ])
+        if self.embed is None:
+            return lexical
+        vectors = np.array(self.embed([english, *sentences]))
+        return 0.5 * lexical + 0.5 * np.clip(vectors[1:] @ vectors[0], 0.0, 1.0)
+
+    def run(self, query: str, passages: list[Passage]) -> list[Passage]:
+        pool = [p for p in passages if not _question_only(p)][: self.candidates]
+        if not pool:
+            return []
+        sentences = [split_sentences(p.text) or [p.text] for p in pool]
+        flat = [s for group in sentences for s in group]
+        scores = self._relevance(query, flat)
+        chosen: list[Passage] = []
+        used, offset, best = 0, 0, float(scores.max())
+        for rank, (passage, group) in enumerate(zip(pool, sentences)):
+            own = scores[offset: offset + len(group)]
+            offset += len(group)
+            room = min(self.other_chars if chosen else self.lead_chars, self.budget_chars - used)
+            if chosen and (own.max() < self.min_relative * best or room < 80):
+                continue
+            text = _excerpt(group, own, room)
+            chosen.append(replace(passage, text=text))
+            used += len(text)
+            if len(chosen) == self.max_sources or used >= self.budget_chars:
+                break
+        return chosen
+
+
+def _excerpt(sentences: list[str], scores: np.ndarray, room: int, min_relative: float = 0.5) -> str:
+    """The best sentences that fit in ``room`` characters, in reading order, gaps marked by "…".
+    A passage that fits is kept whole; otherwise sentences far weaker than its best are dropped."""
+    if sum(len(s) + 1 for s in sentences) <= room:
+        return " ".join(s.strip() for s in sentences)
+    keep: set[int] = set()
     used = 0
-    for passage in passages:
-        if passage.text.rstrip().endswith(("?", "?")):
+    for index in np.argsort(-scores, kind="stable"):
+        length = len(sentences[index]) + 1
+        if keep and (used + length > room or scores[index] < min_relative * scores.max()):
             continue
-        if chosen and used + len(passage.text) > budget_chars:
-            continue
-        chosen.append(passage)
-        used += len(passage.text)
-        if len(chosen) == max_sources:
-            break
-    return chosen
+        keep.add(int(index))
+        used += length
+    parts: list[str] = []
+    for index in sorted(keep):
+        if parts and index - 1 not in keep:
+            parts.append("…")
+        parts.append(sentences[index].strip())
+    if min(keep) > 0:
+        parts.insert(0, "…")
+    return " ".join(parts)
 
 
 def best_quote(statement: str, passage: Passage, checker: CitationChecker) -> str:
     """The sentence of a passage that best supports a statement (what the UI highlights)."""
-    sentences = split_sentences(passage.text) or [passage.text]
+    sentences = [s.strip("… ") for s in split_sentences(passage.text) if s.strip("… ")] or [passage.text]
     scores = checker.scores(statement, sentences)
     return sentences[int(scores.argmax())] if len(sentences) > 1 else sentences[0]
+
+
+def _adds_to(question: str, statements: list[Statement]) -> bool:
+    """Whether the answer says anything the question did not (an echo like "Li [1]" does not)."""
+    asked = set(tokenize(question)) | set(tokenize(to_english(question)))
+    said = set().union(*(tokenize(s.text) for s in statements))
+    return bool(said - asked - _QUESTION_WORDS - STOPWORDS)
 
 
 def _with_markers(sentence: str, markers: str) -> str:
@@ -262,20 +338,18 @@ class AnswerPipeline:
         retriever: HybridRetriever,
         llm: Callable[[], BaseChatModel],
         checker: CitationChecker,
+        selector: EvidenceSelector | None = None,
         max_question_chars: int = 2000,
         min_dense: float = 0.30,
         min_coverage: float = 0.34,
-        evidence_chars: int = 1400,
-        max_sources: int = 3,
     ) -> None:
         self.retriever = retriever
         self.llm = llm
         self.checker = checker
+        self.selector = selector or EvidenceSelector(embed=checker.embed)
         self.max_question_chars = max_question_chars
         self.min_dense = min_dense
         self.min_coverage = min_coverage
-        self.evidence_chars = evidence_chars
-        self.max_sources = max_sources
 
     @classmethod
     def from_settings(cls, settings: Settings, library: Any | None = None) -> "AnswerPipeline":
@@ -322,7 +396,7 @@ class AnswerPipeline:
             yield AnswerEvent("final", answer=answer)
             return
 
-        evidence = select_evidence(result.passages, self.evidence_chars, self.max_sources)
+        evidence = self.selector.run(query, result.passages)
         prompt_question = question if query == question else f"{question} (follow-up to the question: {history[-1][0]})"
         messages = prompts.answer_messages(
             [(f"{p.title} — {p.locator}", p.text) for p in evidence], prompt_question, language
@@ -384,7 +458,7 @@ class AnswerPipeline:
                 markers.append(f"[{numbering[source]}]")
             parts.append(_with_markers(statement.text, "".join(markers)))
         joiner = "" if language == "zh" else " "
-        refused = all(_ABSENCE.search(s.text) for s in supported)
+        refused = all(_ABSENCE.search(s.text) for s in supported) or not _adds_to(question, supported)
         return Answer(
             question=question,
             answer=joiner.join(parts),

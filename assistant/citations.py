@@ -3,7 +3,9 @@
 A marker proves nothing by itself: the default model puts a number on invented sentences too.
 Each sentence gets a support score against every source (shared content words, weighted by
 rarity, plus embedding similarity); numbers — amounts, dates, case numbers — must appear in the
-passage verbatim, because borrowing a figure from a neighbouring line is the typical error.
+passage verbatim, because borrowing a figure from a neighbouring line is the typical error; so
+must names (capitalised words inside a sentence: people, courts, cases), because an invented
+professor or party is the other one.
 A citation to the wrong source is moved to the best supporting one, a missing one is added,
 and a sentence nothing supports is marked unverified.
 """
@@ -22,6 +24,10 @@ from assistant.lexical import tokenize
 
 MARKER = re.compile(r"\s*\[(\d{1,2}(?:\s*[,，、;]\s*\d{1,2})*)\]")
 _NUMBER = re.compile(r"\d[\d,，.]*\d|\d")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+# Capitalised words that are not names: openers, titles of address and answer framing.
+_NOT_NAMES = frozenset("""i a an the in on at under yes no this that these those it its both neither either
+however therefore also according as for by to of and or but so mr mrs ms dr professor judge""".split())
 # Words that appear in nearly every answer here and so prove nothing about support.
 _GENERIC = frozenset(tokenize(
     "court held case copyright law work ai artificial intelligence generated plaintiff defendant "
@@ -62,6 +68,17 @@ def _marker_numbers(text: str) -> list[int]:
 
 def _numbers(text: str) -> set[str]:
     return {re.sub(r"[,，]", "", n).rstrip(".") for n in _NUMBER.findall(text)}
+
+
+def _names(sentence: str) -> set[str]:
+    """Capitalised words after a sentence's first word, lower-cased: the names it asserts.
+    Short all-capital words are left out: an abbreviation (USCO, CDPA) restates a name."""
+    words = _WORD.findall(sentence)[1:]
+    return {w.lower().rstrip("'’") for w in words if w[0].isupper() and not (w.isupper() and len(w) <= 5)} - _NOT_NAMES
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower().rstrip("'’") for w in _WORD.findall(text)}
 
 
 class CitationChecker:
@@ -105,8 +122,9 @@ class CitationChecker:
         else:
             combined = lexical
         wanted = _numbers(sentence)
+        names = _names(sentence) - _words(question)
         for index, passage in enumerate(passages):
-            if not wanted <= _numbers(passage):
+            if not wanted <= _numbers(passage) or not names <= _words(passage):
                 combined[index] = 0.0
         return combined
 

@@ -17,8 +17,9 @@ SYSTEM = (
     "Reply in exactly this form:\n"
     "Relevant: the numbers of the sources that directly answer the question, like [2] or [1][3], "
     "or none if no source answers it.\n"
-    "Answer: one to three short sentences, each ending with the number of the source it comes from, "
-    "like [2]. Copy names, dates, amounts and case numbers exactly as that source gives them."
+    "Answer: one to four short sentences that answer every part of the question, each ending with "
+    "the number of the source it comes from, like [2]. Copy names, dates, amounts and case numbers "
+    "exactly as that source gives them."
 )
 
 _EXAMPLE_SOURCES = (

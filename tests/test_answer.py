@@ -10,7 +10,7 @@ from assistant.answer import (
     InvalidQuestion,
     ReplyParser,
     condense,
-    select_evidence,
+    EvidenceSelector,
     validate_question,
 )
 from assistant.config import Settings
@@ -54,11 +54,25 @@ def test_a_follow_up_borrows_the_previous_question_for_retrieval() -> None:
     assert condense("What does Section 9(3) of the UK CDPA say about computer-generated works?", history).startswith("What does")
 
 
-def test_evidence_skips_question_only_passages_and_respects_the_budget() -> None:
-    passages = [Passage(str(i), f"s{i}", "t", "l", text, 1.0) for i, text in
-                enumerate(["Is the image a work?", "A" * 500, "B" * 500, "C" * 900, "D" * 100])]
-    chosen = select_evidence(passages, budget_chars=1200, max_sources=3)
-    assert [p.chunk_id for p in chosen] == ["1", "2", "4"]
+def test_evidence_keeps_the_answering_sentences_of_each_passage_within_the_budget() -> None:
+    filler = "The parties exchanged written submissions before the hearing took place. " * 6
+    passages = [
+        Passage("0", "s0", "t", "l", "Is the image a work?", 1.0),
+        Passage("1", "s1", "t", "l", filler + "The court awarded the plaintiff RMB 500 in damages. " + filler, 1.0),
+        Passage("2", "s2", "t", "l", "The plaintiff also asked for an apology in damages proceedings. " + filler, 1.0),
+        Passage("3", "s3", "t", "l", "Weather reports mention rain in Beijing that autumn.", 1.0),
+    ]
+    selector = EvidenceSelector(budget_chars=700, lead_chars=400, other_chars=200)
+    chosen = selector.run("How much in damages did the court award the plaintiff?", passages)
+    assert [p.chunk_id for p in chosen] == ["1", "2"]
+    assert "RMB 500" in chosen[0].text and chosen[0].text.startswith("…")
+    assert "apology" in chosen[1].text
+    assert sum(len(p.text) for p in chosen) <= 700
+
+
+def test_a_short_passage_is_kept_whole() -> None:
+    passage = Passage("1", "s1", "t", "l", "Li won. The court awarded RMB 500.", 1.0)
+    assert EvidenceSelector().run("award", [passage])[0].text == passage.text
 
 
 @pytest.fixture(scope="module")

@@ -50,3 +50,18 @@ def test_an_invented_sentence_is_marked_unsupported() -> None:
 def test_a_chinese_sentence_is_checked_through_the_glossary() -> None:
     statements = CitationChecker().run("北京互联网法院判赔500元 [1]。", PASSAGES)
     assert statements[0].supported and statements[0].cited == [1]
+
+
+def test_an_invented_name_is_not_supported() -> None:
+    statements = CitationChecker().run(
+        "In Li v. Liu, the court held the image was a fine-art work, as Professor Wang argued [2].", PASSAGES
+    )
+    assert not statements[0].supported
+
+
+def test_an_abbreviation_or_a_name_from_the_question_does_not_count_as_invented() -> None:
+    statements = CitationChecker().run(
+        "The BIC held that the image was a fine-art work because Li chose the prompts [2].", PASSAGES,
+        question="Why did the court in Li v. Liu find a fine-art work?",
+    )
+    assert statements[0].supported
