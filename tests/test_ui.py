@@ -378,7 +378,7 @@ def test_serve_is_local_by_default_and_auth_is_parsed(settings: Settings) -> Non
     assert launch_options(settings)["auth"] is None
     options = launch_options(settings.model_copy(update={"auth": "ann:s3:cret"}))
     assert options["auth"] == ("ann", "s3:cret")
-    assert options["footer_links"] == [] and options["max_file_size"] == "25mb"
+    assert options["footer_links"] == [] and options["max_file_size"] == 25 * 1024 * 1024
 
 
 @pytest.fixture

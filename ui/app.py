@@ -41,6 +41,9 @@ JURISDICTION_NAMES = {"CN": "China", "US": "United States", "UK": "United Kingdo
                       "JP": "Japan"}
 ALL = ""
 UPLOAD_TYPES = sorted(FORMATS)
+# Questions kept per conversation. The pipeline caps the characters of answered history, but a session
+# also keeps failed turns and every turn's passages, and re-renders them all on each question.
+MAX_TURNS = 50
 
 # System fonts only: the default theme would make every browser fetch Google Fonts.
 THEME = gr.themes.Soft(
@@ -161,6 +164,8 @@ class Engine:
     def add_upload(self, source: Path, original_name: str) -> tuple[str, str]:
         """Copy one upload into the library folder and ingest it; on any rejection the copy goes and
         the library (and any earlier file of that name) stays as it was. Returns (kind, message)."""
+        if "/" in original_name or "\\" in original_name:
+            return "error", f"{original_name}: unsafe file name (it names a folder path); upload the file itself"
         try:
             name = safe_upload_name(original_name)
         except LoadError as error:
@@ -172,7 +177,7 @@ class Engine:
         limit = int(self.settings.max_upload_mb * 1024 * 1024)
         size = source.stat().st_size
         if size > limit:
-            return "error", f"{name}: file too large ({size / 2**20:.1f} MB; the limit is {self.settings.max_upload_mb:g} MB)"
+            return "error", f"{name}: file too large ({_size(size)}; the limit is {self.settings.max_upload_mb:g} MB)"
         if size == 0:
             return "error", f"{name}: empty file"
 
@@ -249,6 +254,10 @@ def _real_pipeline_type() -> type:
     from assistant.answer import AnswerPipeline
 
     return AnswerPipeline
+
+
+def _size(n_bytes: int) -> str:
+    return f"{n_bytes / 2**20:.1f} MB" if n_bytes >= 2**20 else f"{n_bytes / 1024:.0f} KB"
 
 
 def _title(documents: dict[str, dict[str, Any]], source_id: str) -> str:
@@ -370,10 +379,15 @@ def build_app(settings: Settings, pipeline: Any | None = None, library: Library 
         # -- asking ------------------------------------------------------------------------------
         def ask(text: str, turns: list[Turn], juris: str, spec: str) -> Iterator[tuple[Any, ...]]:
             turns = list(turns or [])
+            keep = gr.skip()
+            if len(turns) >= MAX_TURNS:
+                full = Turn(question=(text or "").strip(), llm=spec, status="error",
+                            error=f"This conversation has reached {MAX_TURNS} questions; start a new conversation.")
+                yield keep, turns, render.render_transcript([*turns, full]), keep, keep, keep
+                return
             history = render.history_of(turns)
             turn = Turn(question=(text or "").strip(), llm=spec, jurisdiction=juris or None)
             turns.append(turn)
-            keep = gr.skip()
             yield "", turns, render.render_transcript(turns), render.render_sources(turns), keep, keep
             last = 0.0
             try:
@@ -412,7 +426,7 @@ def build_app(settings: Settings, pipeline: Any | None = None, library: Library 
         ask_inputs = [question, turns_state, jurisdiction, llm_state]
         ask_outputs = [question, turns_state, transcript, sources, export, model_line]
         ask_options = dict(concurrency_limit=1, concurrency_id="answer", show_progress="hidden")
-        submitted = question.submit(ask, ask_inputs, ask_outputs, **ask_options)
+        submitted = question.submit(ask, ask_inputs, ask_outputs, api_name="ask", **ask_options)
         clicked = send.click(ask, ask_inputs, ask_outputs, **ask_options)
 
         def use_example(evt: gr.EventData) -> str:
@@ -471,7 +485,7 @@ def build_app(settings: Settings, pipeline: Any | None = None, library: Library 
 
         upload.upload(add_files, [upload, *filters_in, doc_pick],
                       [upload_status, library_table, doc_pick, upload], show_progress="full",
-                      concurrency_limit=1, concurrency_id="library")
+                      concurrency_limit=1, concurrency_id="library", api_name="add_files")
 
         def view_document(source_id: str | None) -> str:
             documents = engine.documents()
@@ -563,7 +577,8 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "css": CSS,
         "theme": THEME,
         "footer_links": [],
-        "max_file_size": f"{settings.max_upload_mb:g}mb",
+        # in bytes: Gradio parses "0.5mb" as an invalid unit, so a fractional limit would stop the server
+        "max_file_size": int(settings.max_upload_mb * 1024 * 1024),
         "show_error": False,
         "ssr_mode": False,
         "pwa": False,
@@ -577,6 +592,11 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, share: 
     from assistant.answer import AnswerPipeline
 
     library = Library(settings)
+    # An ingest killed midway (a crash during an upload) left a pending document: finish or drop
+    # it before serving, so no half-indexed passages are ever searched.
+    recovered = library.ingest([])
+    for _, reason in recovered.rejected:
+        log.warning("dropped an unfinished document: %s", reason)
     pipeline = AnswerPipeline.from_settings(settings, library)
     app = build_app(settings, pipeline, library)
     threading.Thread(target=app.engine.warm_up, name="warm-up", daemon=True).start()  # type: ignore[attr-defined]
