@@ -13,12 +13,14 @@ import os
 import pickle
 import shutil
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import chromadb
+import httpx
 import numpy as np
 from langchain_chroma import Chroma
 from langchain_core.documents import Document
@@ -45,6 +47,10 @@ def embedding_text(metadata: dict[str, Any], text: str) -> str:
 def passage_text(stored: str) -> str:
     """The passage itself, without the title line that was prepended for embedding."""
     return stored.split("\n", 1)[1] if "\n" in stored else stored
+
+
+class LibraryUnavailable(RuntimeError):
+    """The Chroma server that holds the library cannot be reached (stopped, restarting, wrong address)."""
 
 
 @dataclass
@@ -96,19 +102,48 @@ class Library:
         if self._store is None:
             chroma_settings = chromadb.Settings(anonymized_telemetry=False)
             if self.settings.chroma_host:
-                client = chromadb.HttpClient(
-                    host=self.settings.chroma_host, port=self.settings.chroma_port, settings=chroma_settings
-                )
+                try:
+                    client = chromadb.HttpClient(
+                        host=self.settings.chroma_host, port=self.settings.chroma_port, settings=chroma_settings
+                    )
+                except ValueError as error:  # chromadb's own "Could not connect to a Chroma server"
+                    raise LibraryUnavailable(self._unreachable(error)) from error
+                with self._server():
+                    self._store = self._open(client)
             else:
                 self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-                client = chromadb.PersistentClient(path=str(self.settings.chroma_dir), settings=chroma_settings)
-            self._store = Chroma(
-                client=client,
-                collection_name=self.settings.collection,
-                embedding_function=get_embeddings(Path(self.settings.embedding_model)),
-                collection_metadata={"hnsw:space": "cosine"},
-            )
+                self._store = self._open(
+                    chromadb.PersistentClient(path=str(self.settings.chroma_dir), settings=chroma_settings)
+                )
         return self._store
+
+    def _open(self, client: Any) -> Chroma:
+        return Chroma(
+            client=client,
+            collection_name=self.settings.collection,
+            embedding_function=get_embeddings(Path(self.settings.embedding_model)),
+            collection_metadata={"hnsw:space": "cosine"},
+        )
+
+    def _unreachable(self, error: Exception) -> str:
+        return (f"cannot reach the Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port} "
+                f"(CA_CHROMA_HOST/CA_CHROMA_PORT): {error}")
+
+    @contextmanager
+    def _server(self) -> Iterator[None]:
+        """Report a Chroma server that is down as LibraryUnavailable naming it, and forget the
+        client: the next call connects afresh, so a restarted server is picked up without a restart
+        here. (An embedded store never raises httpx errors, so this costs it nothing.)"""
+        try:
+            yield
+        except httpx.TransportError as error:
+            self._store = None
+            raise LibraryUnavailable(self._unreachable(error)) from error
+
+    def dense_search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[tuple[Document, float]]:
+        """Nearest passages by embedding, with cosine distances (the dense half of retrieval)."""
+        with self._server():
+            return self.store.similarity_search_with_score(query, k=k, filter=where)
 
     @property
     def collection(self) -> Any:
@@ -122,7 +157,7 @@ class Library:
     def _write_manifest(self, manifest: dict[str, Any]) -> None:
         """Atomic replace: the manifest on disk is always a complete, parseable file."""
         self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.manifest_path.with_suffix(".tmp")
+        tmp = _private_tmp(self.manifest_path)
         tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
         os.replace(tmp, self.manifest_path)
 
@@ -134,7 +169,8 @@ class Library:
 
     def document_chunks(self, source_id: str) -> list[dict[str, Any]]:
         """A document's passages in reading order: what the library view shows as its text."""
-        got = self.collection.get(where={"source_id": source_id}, include=["documents", "metadatas"])
+        with self._server():
+            got = self.collection.get(where={"source_id": source_id}, include=["documents", "metadatas"])
         chunks = [{**meta, "text": passage_text(text)} for text, meta in zip(got["documents"], got["metadatas"])]
         return sorted(chunks, key=lambda chunk: chunk.get("chunk_index", 0))
 
@@ -183,12 +219,13 @@ class Library:
             if cache.is_file():
                 view = pickle.loads(cache.read_bytes())
             else:
-                ids, documents, metadatas = self._read_all_chunks()
+                with self._server():
+                    ids, documents, metadatas = self._read_all_chunks()
                 texts = [passage_text(text) for text in documents]
                 view = LexicalView(BM25Index([embedding_text(m, t) for m, t in zip(metadatas, texts)]),
                                    ids, texts, metadatas)
                 self._drop_lexical_caches()
-                tmp = cache.with_suffix(".tmp")
+                tmp = _private_tmp(cache)
                 tmp.write_bytes(pickle.dumps(view, protocol=pickle.HIGHEST_PROTOCOL))
                 os.replace(tmp, cache)
             self._lexical, self._lexical_stamp = view, stamp
@@ -271,7 +308,7 @@ class Library:
         targets = discover(list(CURATED_DIRS) if curated else [Path(p) for p in paths])
         origin = "curated" if curated else "user"
         report = IngestReport()
-        with self._lock:
+        with self._lock, self._server():
             manifest = self._read_manifest()
             self._recover(manifest, report)
             seen: set[str] = set()
@@ -309,7 +346,7 @@ class Library:
 
     def remove(self, source_id: str) -> None:
         """Remove one document and its chunks (the web chat's "remove" on a user's upload)."""
-        with self._lock:
+        with self._lock, self._server():
             manifest = self._read_manifest()
             if source_id not in manifest["documents"]:
                 raise KeyError(f"no document {source_id!r} in the library")
@@ -319,12 +356,19 @@ class Library:
         """Delete the whole library (tests and `ingest --rebuild` of a broken store)."""
         with self._lock:
             if self.settings.chroma_host:
-                self.store.delete_collection()
+                with self._server():
+                    self.store.delete_collection()
             else:
                 shutil.rmtree(self.settings.chroma_dir, ignore_errors=True)
             self.manifest_path.unlink(missing_ok=True)
             self._drop_lexical_caches()
             self._store, self._lexical = None, None
+
+
+def _private_tmp(path: Path) -> Path:
+    """A temporary name no other writer uses: web processes sharing one data dir may write the
+    same file at the same moment, and a shared temporary file would interleave their bytes."""
+    return path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
 
 
 def _with_date_number(metadata: dict[str, Any]) -> dict[str, Any]:

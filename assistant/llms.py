@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +22,8 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import PrivateAttr
 
 BackendKind = Literal["default", "gguf", "ollama", "openai"]
+# Answers are short; the same cap on every backend keeps their latencies comparable.
+MAX_TOKENS = 220
 
 
 class InvalidLLMSpec(ValueError):
@@ -80,7 +83,7 @@ class LlamaCppChat(BaseChatModel):
     n_ctx: int = 4096
     n_threads: int = 2
     temperature: float = 0.0
-    max_tokens: int = 220
+    max_tokens: int = MAX_TOKENS
     _llama: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
@@ -148,6 +151,54 @@ class LlamaCppChat(BaseChatModel):
                     yield ChatGenerationChunk(message=AIMessageChunk(content=delta))
 
 
+class RemoteChat(BaseChatModel):
+    """A model served by another process (Ollama, vLLM, llama.cpp server…), wrapping its
+    LangChain client so that a server that is down or refuses the request surfaces as
+    LLMUnavailable naming the spec, the same error a missing GGUF file gives, instead of a
+    client library's own exception."""
+
+    spec: str
+    where: str  # the server address, for the message
+    client: BaseChatModel
+
+    @property
+    def _llm_type(self) -> str:
+        return f"remote-{self.client._llm_type}"
+
+    @contextmanager
+    def _reaching(self) -> Iterator[None]:
+        import httpx
+        import ollama
+        import openai
+
+        try:
+            yield
+        except (openai.APIConnectionError, httpx.TransportError) as error:
+            raise LLMUnavailable(f"cannot reach LLM {self.spec} at {self.where}: {error}") from error
+        except (openai.APIStatusError, ollama.ResponseError) as error:
+            raise LLMUnavailable(f"LLM {self.spec} at {self.where} refused the request: {error}") from error
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        with self._reaching():
+            return self.client._generate(messages, stop, run_manager, **kwargs)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        with self._reaching():
+            yield from self.client._stream(messages, stop, run_manager, **kwargs)
+
+
 _cache: dict[str, BaseChatModel] = {}
 _cache_lock = threading.Lock()
 
@@ -178,18 +229,24 @@ def load_chat_model(spec: str, settings: Any | None = None) -> BaseChatModel:
             from langchain_ollama import ChatOllama
 
             host = os.environ.get("OLLAMA_HOST", "http://127.0.0.1:11434")
-            model = ChatOllama(model=parsed.target, base_url=host, temperature=0.0, num_predict=220)
+            client: BaseChatModel = ChatOllama(
+                model=parsed.target, base_url=host, temperature=0.0, num_predict=MAX_TOKENS
+            )
+            model = RemoteChat(spec=key, where=host, client=client)
         else:
             from langchain_openai import ChatOpenAI
 
-            model = ChatOpenAI(
+            # Local servers (llama.cpp, vLLM without --api-key) ignore the key, but the client
+            # refuses to start without one.
+            client = ChatOpenAI(
                 base_url=parsed.target,
                 model=parsed.model,
                 api_key=os.environ.get("OPENAI_API_KEY") or "not-needed",
                 temperature=0.0,
-                max_tokens=220,
+                max_tokens=MAX_TOKENS,
                 timeout=120,
                 max_retries=0,
             )
+            model = RemoteChat(spec=key, where=parsed.target, client=client)
         _cache[key] = model
         return model

@@ -152,14 +152,14 @@ class HybridRetriever(BaseRetriever):
         """Dense candidates. Chroma's filtered search is slow on large collections (~250 ms at
         100k), so a filter is first applied to a wider unfiltered search, and Chroma's own
         filter is used only when that leaves too few."""
-        store = self.library.store
+        search = self.library.dense_search
         if not filters.active:
-            return store.similarity_search_with_score(query, k=self.candidates)
-        wide = store.similarity_search_with_score(query, k=self.candidates * 5)
+            return search(query, self.candidates)
+        wide = search(query, self.candidates * 5)
         kept = [(doc, distance) for doc, distance in wide if filters.allows(doc.metadata)]
         if len(kept) >= self.candidates // 2:
             return kept[: self.candidates]
-        return store.similarity_search_with_score(query, k=self.candidates, filter=filters.chroma_where())
+        return search(query, self.candidates, filters.chroma_where())
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun

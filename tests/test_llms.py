@@ -1,6 +1,8 @@
+import re
 from pathlib import Path
 
 import pytest
+from local_servers import free_port
 
 from assistant.config import Settings
 from assistant.llms import InvalidLLMSpec, LlamaCppChat, LLMSpec, LLMUnavailable, load_chat_model, parse_llm_spec
@@ -51,3 +53,22 @@ def test_the_real_default_model_loads_and_generates(tmp_path: Path, model_dir: P
     assert "hello" in reply.content.lower()
     streamed = "".join(chunk.content for chunk in model.stream([("human", "Count: 1, 2, 3,")], max_tokens=6))
     assert streamed.strip()
+
+
+def test_an_unreachable_openai_server_is_named_in_the_error(tmp_path: Path) -> None:
+    spec = f"openai:http://127.0.0.1:{free_port()}/v1#some-model"
+    model = load_chat_model(spec, Settings(data_dir=tmp_path))
+    with pytest.raises(LLMUnavailable, match=re.escape(f"cannot reach LLM {spec}")):
+        model.invoke([("human", "hello")])
+    with pytest.raises(LLMUnavailable, match=re.escape(f"cannot reach LLM {spec}")):
+        list(model.stream([("human", "hello")]))
+
+
+def test_an_ollama_host_that_is_not_running_is_named_in_the_error(tmp_path: Path, monkeypatch) -> None:
+    host = f"http://127.0.0.1:{free_port()}"
+    monkeypatch.setenv("OLLAMA_HOST", host)
+    spec = "ollama:qwen2.5:1.5b-not-running"
+    assert parse_llm_spec(spec) == LLMSpec("ollama", "qwen2.5:1.5b-not-running")
+    model = load_chat_model(spec, Settings(data_dir=tmp_path))
+    with pytest.raises(LLMUnavailable, match=re.escape(f"cannot reach LLM {spec} at {host}")):
+        list(model.stream([("human", "hello")]))
