@@ -45,8 +45,17 @@ index: model ## build or refresh the library index from corpus/ and seeds/
 doctor: install
 	@$(CLI) doctor
 
-bench: model ## run all benchmarks and rewrite benchmarks/RESULTS.md
+bench: model ## run every benchmark in turn (about 1.5 hours on 2 cores) and rewrite benchmarks/RESULTS.md
+	@echo ">> [bench 1/5] retrieval: quality, latency, 100k-chunk library"
 	@$(PY) benchmarks/retrieval.py
+	@echo ">> [bench 2/5] scale: ingest, latency, memory and disk at 1k, 10k, 100k chunks"
+	@$(PY) benchmarks/scale.py
+	@echo ">> [bench 3/5] latency of an answer with the default model"
+	@$(PY) benchmarks/latency.py
+	@echo ">> [bench 4/5] quality: ours against a plain LangChain RAG, every question"
+	@$(PY) benchmarks/quality.py --json benchmarks/.cache/quality.json
+	@if test -f benchmarks/soak.py; then echo ">> [bench 5/5] soak"; $(PY) benchmarks/soak.py; \
+	  else echo ">> [bench 5/5] soak: benchmarks/soak.py not present, skipped"; fi
 
 clean: ## remove the venv and the data directory (index and model)
 	rm -rf $(VENV) data

@@ -229,6 +229,7 @@ class EvalReport:
             **counts,
             "refused_unanswerable": sum(bool(r["refused"]) for r in rows if not r["answerable"]),
             "refused_answerable": sum(bool(r["refused"]) for r in answerable),
+            "answered_citing": sum(1 for r in answerable if not r["refused"] and r["cited_sources"]),
             "citations": sum(len(r["cited_sources"]) for r in judged),
             "citations_relevant": sum(c in r["relevant_sources"] for r in judged for c in r["cited_sources"]),
             "must_mention_asked": sum(r["must_mention_asked"] for r in rows),
