@@ -45,7 +45,7 @@ index: model ## build or refresh the library index from corpus/ and seeds/
 doctor: install
 	@$(CLI) doctor
 
-bench: model ## run every benchmark in turn (about 1.5 hours on 2 cores) and rewrite benchmarks/RESULTS.md
+bench: model ## run every benchmark in turn (about an hour on 2 cores, more when the machine is shared) and rewrite benchmarks/RESULTS.md
 	@echo ">> [bench 1/5] retrieval: quality, latency, 100k-chunk library"
 	@$(PY) benchmarks/retrieval.py
 	@echo ">> [bench 2/5] scale: ingest, latency, memory and disk at 1k, 10k, 100k chunks"
