@@ -14,7 +14,6 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 VENV_BIN = Path(sys.executable).parent
@@ -74,13 +73,6 @@ class LocalServer:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.process = None
-
-    def __enter__(self) -> "LocalServer":
-        return self.start()
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self.stop()
 
 
 def chroma_server(path: Path, port: int, log: Path) -> LocalServer:
