@@ -9,6 +9,7 @@ test_reliability_server.py and test_reliability_soak.py.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -115,7 +116,8 @@ def _traversal_name(tmp_path: Path) -> tuple[Path, str]:
     return _english_pdf(tmp_path / "x.pdf"), "../../x.pdf"
 
 
-def _under_its_own_name(make):
+def _under_its_own_name(make: Callable[[Path], Path]) -> Callable[[Path], tuple[Path, str]]:
+    """The same bad files, uploaded under the name they have on disk (as a browser sends it)."""
     def named(tmp_path: Path) -> tuple[Path, str]:
         path = make(tmp_path)
         return path, path.name
