@@ -3,23 +3,25 @@
 this process's resident memory (RSS) read after every answer. Draws the curve to
 benchmarks/soak.png and rewrites the "Soak" section of benchmarks/RESULTS.md.
 
-    python benchmarks/soak.py [--questions 200] [--max-tokens 12] [--repeats 3]
+    python benchmarks/soak.py [--questions 200] [--distinct 20] [--repeats 5] [--max-tokens 12]
 
-The dev questions (tests/eval/questions.jsonl) are asked in a fixed shuffled order, round and
-round, each three times running; a follow-up question gets the previous exchange as its history,
-as in the web chat.
+``--distinct`` dev questions (tests/eval/questions.jsonl in a fixed shuffled order) are asked in
+a loop, each ``--repeats`` times running; a follow-up question gets the previous exchange as its
+history, as in the web chat. With the defaults the loop runs twice, and the second pass asks
+exactly what the first asked, in the same order: every allocation the inputs need has been made
+once already, so memory that still grows in the second pass is a leak, not a new high-water mark
+(a first pass over new questions does climb in steps, as longer evidence and new tokens come up).
+
 Unanswerable questions are refused by the coverage gate without the model; every other one runs
 the whole pipeline (condense, hybrid retrieval, gate, evidence, the model, citation checking). Two
-things keep 200 questions to minutes rather than the ~40 minutes of full answers on 2 cores: the
-model's reply is cut at ``--max-tokens``, and a question asked again finds its whole prompt in
-llama.cpp's cache, so only the first asking pays for reading the sources (~80 tokens/s). What a leak would
-grow — the llama.cpp context, caches, retrieval and checking state — is exercised either way; the
-answers themselves are not judged here (benchmarks/quality.py does that).
+things keep 200 questions to about ten minutes rather than the ~40 minutes of full answers on 2
+cores: the model's reply is cut at ``--max-tokens``, and a question asked again finds its whole
+prompt in llama.cpp's cache, so only the first asking pays for reading the sources (~80 tokens/s).
+The answers themselves are not judged here (benchmarks/quality.py does that).
 
 tests/test_reliability_soak.py runs ``run_soak`` on a private copy of the library and asserts
 that memory levels off.
 """
-
 from __future__ import annotations
 
 import argparse
@@ -77,17 +79,19 @@ def bounded(pipeline: AnswerPipeline, max_tokens: int) -> AnswerPipeline:
     return pipeline
 
 
-def run_soak(pipeline: AnswerPipeline, questions: list[SoakQuestion], count: int, repeats: int = 3,
+def run_soak(pipeline: AnswerPipeline, questions: list[SoakQuestion], count: int, repeats: int = 5,
              progress: Callable[[Sample], None] | None = None) -> list[Sample]:
-    """Ask ``count`` questions in a row, each dev question ``repeats`` times running (as a user who
-    asks again); the RSS of this process after each answer. A repeat runs every step again, but
-    llama.cpp finds the whole prompt in its cache and only writes the reply: this is what keeps 200
-    questions within minutes."""
+    """Ask ``count`` questions in a row, looping over ``questions``, each ``repeats`` times running
+    (as a user who asks again); the RSS of this process after each answer. A repeat runs every step
+    again, but llama.cpp finds the whole prompt in its cache and only writes the reply. Each pass
+    over the list starts a fresh conversation, so every pass asks exactly the same."""
     process = psutil.Process()
     samples: list[Sample] = []
     previous: tuple[str, str] | None = None
     for n in range(1, count + 1):
         question = questions[(n - 1) // repeats % len(questions)]
+        if (n - 1) % (repeats * len(questions)) == 0:
+            previous = None
         if (n - 1) % repeats == 0:
             history = [previous] if question.follow_up and previous else []
         started = time.perf_counter()
@@ -104,7 +108,8 @@ def run_soak(pipeline: AnswerPipeline, questions: list[SoakQuestion], count: int
 
 
 def summary(samples: list[Sample]) -> dict[str, float]:
-    """RSS at the start, halfway and the end, and how much the second half grew above its start."""
+    """RSS at the start, halfway and the end, and how much the second half (with the defaults, the
+    second pass) grew above its start."""
     rss = [s.rss_mb for s in samples]
     half = len(rss) // 2
     first = [s.seconds for s in samples if s.refusal != "not_covered" and not s.repeat]
@@ -127,8 +132,8 @@ def summary(samples: list[Sample]) -> dict[str, float]:
 
 
 def levels_off(result: dict[str, float]) -> bool:
-    """The pass mark: a leak grows with every question, so the second half must stay nearly flat
-    (the first half holds the one-off costs: model pages faulted in, caches and allocator pools)."""
+    """The pass mark: the second half repeats the first, so it must stay nearly flat; the first
+    holds the one-off costs (model pages faulted in, caches, allocator pools, high-water marks)."""
     return result["late_growth_mb"] < max(GROWTH_LIMIT_MB, 0.05 * result["rss_half_mb"])
 
 
@@ -145,6 +150,8 @@ def plot(samples: list[Sample], path: Path, max_tokens: int) -> None:
                  label="refused by the coverage gate (no model call)", zorder=3)
     half = len(samples) // 2
     axis.axvline(half, color="grey", linestyle=":", linewidth=1)
+    axis.annotate("second half", (half, 0.04), xycoords=("data", "axes fraction"), xytext=(4, 0),
+                  textcoords="offset points", fontsize=8, color="grey")
     axis.set_xlabel("question")
     axis.set_ylabel("resident memory (MB)")
     axis.set_title(f"Soak: {len(samples)} questions through the real pipeline (replies cut at {max_tokens} tokens)",
@@ -157,16 +164,17 @@ def plot(samples: list[Sample], path: Path, max_tokens: int) -> None:
 
 
 def render(info: dict[str, str], loads: tuple[str, str], result: dict[str, float], max_tokens: int,
-           repeats: int, plot_path: Path) -> str:
+           distinct: int, repeats: int, plot_path: Path) -> str:
     ok = "✅" if levels_off(result) else "❌"
     limit = max(GROWTH_LIMIT_MB, 0.05 * result["rss_half_mb"])
     return "\n".join([
         SECTION, "",
         f"Run {info['date']} on {info['cores']} cores ({info['cpu']}, {info['memory']}), commit {info['commit']}. "
         f"Load average {loads[0]} at start, {loads[1]} at the end.", "",
-        f"{result['questions']:.0f} questions in a row (tests/eval/questions.jsonl, shuffled, each asked {repeats} "
-        f"times running; follow-ups with the previous exchange as history) through `AnswerPipeline` with the "
-        f"default model, replies cut at {max_tokens} tokens; resident memory of the process after each answer. "
+        f"{result['questions']:.0f} questions in a row through `AnswerPipeline` with the default model: {distinct} "
+        f"dev questions (tests/eval/questions.jsonl, shuffled), each asked {repeats} times running, in a loop "
+        f"(follow-ups with the previous exchange as history); replies cut at {max_tokens} tokens; resident "
+        f"memory of the process after each answer. "
         f"{result['gated']:.0f} were refused by the coverage gate without a model call; the model read the "
         f"other {result['questions'] - result['gated']:.0f} ({result['refused_after_model']:.0f} of them ended "
         "refused, which the cut replies make more likely).", "",
@@ -175,7 +183,7 @@ def render(info: dict[str, str], loads: tuple[str, str], result: dict[str, float
         f"| RSS after question {result['questions'] // 2:.0f} | {result['rss_half_mb']:.0f} MB |",
         f"| RSS after question {result['questions']:.0f} | {result['rss_end_mb']:.0f} MB |",
         f"| peak RSS | {result['rss_peak_mb']:.0f} MB |",
-        f"| growth over the second half (peak − halfway) | {result['late_growth_mb']:+.1f} MB "
+        f"| growth over the second half (its peak − halfway) | {result['late_growth_mb']:+.1f} MB "
         f"(limit {limit:.0f} MB) {ok} |",
         f"| total time | {result['seconds'] / 60:.1f} min |",
         f"| per question, p50: first asking / asked again / refused by the gate | {result['first_p50_s']:.1f} s / "
@@ -188,8 +196,9 @@ def main() -> None:
     """Run the soak on the benchmark's curated index, plot it and update RESULTS.md."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--questions", type=int, default=200, help="how many questions to ask in a row")
+    parser.add_argument("--distinct", type=int, default=20, help="how many dev questions the loop goes over")
+    parser.add_argument("--repeats", type=int, default=5, help="how many times running each question is asked")
     parser.add_argument("--max-tokens", type=int, default=12, help="where each model reply is cut")
-    parser.add_argument("--repeats", type=int, default=3, help="how many times running each question is asked")
     parser.add_argument("--cache", type=Path, default=Path(__file__).resolve().parent / ".cache",
                         help="where the curated index (corpus/) is kept")
     parser.add_argument("--results", type=Path, default=RESULTS, help="markdown file to update")
@@ -204,10 +213,11 @@ def main() -> None:
         print(f"{sample.n:4d} {sample.question_id:>4}{'+' if sample.repeat else ' '} {sample.refusal or 'answered':>14} "
               f"{sample.seconds:6.1f} s  RSS {sample.rss_mb:7.1f} MB", flush=True)
 
-    samples = run_soak(pipeline, load_soak_questions(), args.questions, args.repeats, show)
+    samples = run_soak(pipeline, load_soak_questions()[: args.distinct], args.questions, args.repeats, show)
     result = summary(samples)
     plot(samples, args.plot, args.max_tokens)
-    section = render(info, (load_start, load_average()), result, args.max_tokens, args.repeats, args.plot)
+    section = render(info, (load_start, load_average()), result, args.max_tokens, args.distinct, args.repeats,
+                     args.plot)
     write_section(args.results, section)
     print(section)
     print(f"(written to {shown(args.results)} and {shown(args.plot)})")
