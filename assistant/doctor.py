@@ -72,14 +72,21 @@ def _embedding_model(settings: Settings) -> Check:
 
 
 def _index(settings: Settings) -> Check:
+    """The manifest, and the store it describes: a Chroma server must answer, and must hold the
+    chunks the manifest lists (a mismatch means a write was lost; `ingest` repairs it)."""
     from assistant.index import Library
 
+    library = Library(settings)
     try:
-        stats = Library(settings).stats()
+        stats = library.stats()
+        stored = library.stored_chunks() if stats["documents"] or settings.chroma_host else 0
     except Exception as error:
         return Check("index", False, f"cannot open the index: {error}")
     if stats["documents"] == 0:
-        return Check("index", True, "empty (run `copyright-assistant ingest`)")
+        return Check("index", True, f"empty (run `copyright-assistant ingest`) ({stats['store']})")
+    if not stats["pending"] and stored != stats["chunks"]:
+        return Check("index", False, f"the manifest lists {stats['chunks']} chunks but {stats['store']} holds "
+                                     f"{stored} (run `copyright-assistant ingest` to repair)")
     return Check("index", True, f"{stats['documents']} documents, {stats['chunks']} chunks ({stats['store']})")
 
 

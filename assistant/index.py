@@ -174,6 +174,12 @@ class Library:
         chunks = [{**meta, "text": passage_text(text)} for text, meta in zip(got["documents"], got["metadatas"])]
         return sorted(chunks, key=lambda chunk: chunk.get("chunk_index", 0))
 
+    def stored_chunks(self) -> int:
+        """How many chunks the store itself holds (the manifest's count is what should be there);
+        with a Chroma server, this is also the check that it answers."""
+        with self._server():
+            return self.collection.count()
+
     def stats(self) -> dict[str, Any]:
         manifest = self._read_manifest()
         complete = [e for e in manifest["documents"].values() if e.get("status") == "complete"]

@@ -29,40 +29,47 @@ class SearchFilters:
     date_from: date | None = None
     date_to: date | None = None
 
+    def _days(self) -> tuple[int | None, int | None]:
+        """The date bounds as the stored ``date_num`` (YYYYMMDD) integers."""
+        as_number = lambda day: int(day.strftime("%Y%m%d")) if day else None  # noqa: E731
+        return as_number(self.date_from), as_number(self.date_to)
+
     def chroma_where(self) -> dict[str, Any] | None:
+        """The filter for Chroma's dense search."""
+        low, high = self._days()
         clauses: list[dict[str, Any]] = []
         if self.jurisdiction:
             clauses.append({"jurisdiction": self.jurisdiction})
         if self.doc_type:
             clauses.append({"doc_type": self.doc_type})
-        if self.date_from:
-            clauses.append({"date_num": {"$gte": int(self.date_from.strftime("%Y%m%d"))}})
-        if self.date_to:
-            clauses.append({"date_num": {"$lte": int(self.date_to.strftime("%Y%m%d"))}})
+        if low:
+            clauses.append({"date_num": {"$gte": low}})
+        if high:
+            clauses.append({"date_num": {"$lte": high}})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
     def allows(self, metadata: dict[str, Any]) -> bool:
-        day = int(metadata.get("date_num") or 0)
-        return (
-            (not self.jurisdiction or metadata.get("jurisdiction") == self.jurisdiction)
-            and (not self.doc_type or metadata.get("doc_type") == self.doc_type)
-            and (not self.date_from or day >= int(self.date_from.strftime("%Y%m%d")))
-            and (not self.date_to or day <= int(self.date_to.strftime("%Y%m%d")))
-        )
+        """The same test for one chunk's metadata."""
+        return bool(self._keep(metadata.get("jurisdiction"), metadata.get("doc_type"), int(metadata.get("date_num") or 0)))
 
     def mask(self, view: LexicalView) -> np.ndarray:
-        """The same test as ``allows``, over every row of the lexical view at once."""
-        keep = np.ones(len(view.ids), dtype=bool)
+        """The same test over every row of the lexical view at once."""
+        return np.broadcast_to(self._keep(view.jurisdiction, view.doc_type, view.date_num), len(view.ids)).copy()
+
+    def _keep(self, jurisdiction: Any, doc_type: Any, day: Any) -> Any:
+        """The test itself, on scalars or numpy arrays alike."""
+        low, high = self._days()
+        keep: Any = True
         if self.jurisdiction:
-            keep &= view.jurisdiction == self.jurisdiction
+            keep = keep & (jurisdiction == self.jurisdiction)
         if self.doc_type:
-            keep &= view.doc_type == self.doc_type
-        if self.date_from:
-            keep &= view.date_num >= int(self.date_from.strftime("%Y%m%d"))
-        if self.date_to:
-            keep &= view.date_num <= int(self.date_to.strftime("%Y%m%d"))
+            keep = keep & (doc_type == self.doc_type)
+        if low:
+            keep = keep & (day >= low)
+        if high:
+            keep = keep & (day <= high)
         return keep
 
     @property
