@@ -239,7 +239,7 @@ class EvidenceSelector:
     """
 
     def __init__(self, embed: Callable[[list[str]], list[list[float]]] | None = None, budget_chars: int = 1000,
-                 lead_chars: int = 560, other_chars: int = 280, max_sources: int = 3, candidates: int = 6,
+                 lead_chars: int = 560, other_chars: int = 280, max_sources: int = 4, candidates: int = 6,
                  min_relative: float = 0.6) -> None:
         if not 0 < other_chars <= lead_chars <= budget_chars:
             raise ValueError("need 0 < other_chars <= lead_chars <= budget_chars")
