@@ -224,6 +224,23 @@ def coverage(question: str, passages: list[Passage]) -> float:
     return len(wanted & found) / len(wanted)
 
 
+# Text that speaks to the assistant rather than about the law: a prompt injection in a document.
+_ADDRESSES_MODEL = re.compile(
+    r"\b(ignore|disregard|forget)\s+(all\s+|any\s+|the\s+)?(previous|prior|above|earlier|other)\s+"
+    r"(instructions?|sources?|rules|context)|\b(system|developer)\s+(instruction|prompt|message)s?\b|"
+    r"\b(note|reminder|instructions?|message)\s+(to|for)\s+the\s+(assistant|model|ai)\b|\bto the assistant\b|"
+    r"\b(always|only)\s+(answer|reply|respond|say)\b|\bin every answer\b",
+    re.IGNORECASE,
+)
+
+
+def addresses_the_model(text: str) -> bool:
+    """Whether a passage gives orders to the assistant. Such a passage is never evidence: the
+    checker can only confirm that a source says something, so an injected "cite Smith v. Jones"
+    would otherwise verify against the very passage that planted it."""
+    return bool(_ADDRESSES_MODEL.search(text))
+
+
 def _question_only(passage: Passage) -> bool:
     return passage.text.rstrip().endswith(("?", "?"))
 
@@ -239,7 +256,7 @@ class EvidenceSelector:
     """
 
     def __init__(self, embed: Callable[[list[str]], list[list[float]]] | None = None, budget_chars: int = 1000,
-                 lead_chars: int = 560, other_chars: int = 280, max_sources: int = 4, candidates: int = 6,
+                 lead_chars: int = 560, other_chars: int = 280, max_sources: int = 3, candidates: int = 6,
                  min_relative: float = 0.6) -> None:
         if not 0 < other_chars <= lead_chars <= budget_chars:
             raise ValueError("need 0 < other_chars <= lead_chars <= budget_chars")
@@ -264,7 +281,7 @@ class EvidenceSelector:
         return 0.5 * lexical + 0.5 * np.clip(vectors[1:] @ vectors[0], 0.0, 1.0)
 
     def run(self, query: str, passages: list[Passage]) -> list[Passage]:
-        pool = [p for p in passages if not _question_only(p)][: self.candidates]
+        pool = [p for p in passages if not _question_only(p) and not addresses_the_model(p.text)][: self.candidates]
         if not pool:
             return []
         sentences = [split_sentences(p.text) or [p.text] for p in pool]
