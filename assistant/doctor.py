@@ -79,6 +79,7 @@ def _index(settings: Settings) -> Check:
     library = Library(settings)
     try:
         stats = library.stats()
+        # An empty local library has no store to open yet; a server is asked even then.
         stored = library.stored_chunks() if stats["documents"] or settings.chroma_host else 0
     except Exception as error:
         return Check("index", False, f"cannot open the index: {error}")

@@ -20,6 +20,11 @@ from assistant.index import LexicalView, Library, passage_text
 Mode = Literal["hybrid", "dense", "lexical"]
 
 
+def _day_number(day: date | None) -> int | None:
+    """A date as the YYYYMMDD integer chunks store in ``date_num``."""
+    return int(day.strftime("%Y%m%d")) if day else None
+
+
 @dataclass(frozen=True)
 class SearchFilters:
     """Metadata restrictions a user can put on a question."""
@@ -31,8 +36,7 @@ class SearchFilters:
 
     def _days(self) -> tuple[int | None, int | None]:
         """The date bounds as the stored ``date_num`` (YYYYMMDD) integers."""
-        as_number = lambda day: int(day.strftime("%Y%m%d")) if day else None  # noqa: E731
-        return as_number(self.date_from), as_number(self.date_to)
+        return _day_number(self.date_from), _day_number(self.date_to)
 
     def chroma_where(self) -> dict[str, Any] | None:
         """The filter for Chroma's dense search."""
@@ -56,7 +60,7 @@ class SearchFilters:
 
     def mask(self, view: LexicalView) -> np.ndarray:
         """The same test over every row of the lexical view at once."""
-        return np.broadcast_to(self._keep(view.jurisdiction, view.doc_type, view.date_num), len(view.ids)).copy()
+        return np.asarray(self._keep(view.jurisdiction, view.doc_type, view.date_num), dtype=bool)
 
     def _keep(self, jurisdiction: Any, doc_type: Any, day: Any) -> Any:
         """The test itself, on scalars or numpy arrays alike."""
