@@ -17,6 +17,18 @@ import numpy as np
 from langchain_core.language_models import BaseChatModel
 
 from assistant import prompts
+from assistant.cases import (
+    CARD_LABELS,
+    CARD_LABELS_ZH,
+    CARD_LOCATOR,
+    answer_types,
+    asks_reasoning,
+    card_fields,
+    card_fields_asked,
+    pinpoint_paragraphs,
+    types_in,
+    without_pinpoint,
+)
 from assistant.chunking import split_sentences
 from assistant.citations import CitationChecker, Statement
 from assistant.config import Settings
@@ -138,6 +150,14 @@ class Answer:
     statements: list[Statement] = field(default_factory=list)
     unverified: list[str] = field(default_factory=list)
     model_text: str = ""
+    answered_from: Literal["model", "card", "card+model", "none"] = "model"
+    linked: list[str] = field(default_factory=list)
+
+    @property
+    def verified(self) -> bool:
+        """Whether the answer is shown as verified: it answers, and every sentence it shows
+        passed every check (unsupported ones are left out of ``answer``)."""
+        return not self.refused
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -145,6 +165,8 @@ class Answer:
             "answer": self.answer,
             "refused": self.refused,
             "refusal_reason": self.refusal_reason,
+            "answered_from": self.answered_from,
+            "linked_cases": self.linked,
             "citations": [c.to_json() for c in self.citations],
             "unverified": self.unverified,
             "passages": [p.to_json() for p in self.passages],
@@ -194,17 +216,20 @@ _OPENERS = frozenset("Who What Which When Where Why How Is Are Was Were Did Does
                      "And But So In On Under For Please Tell Explain Compare".split())
 
 
+def refers_back(question: str) -> bool:
+    """Whether a question names nothing itself and leans on the conversation ("And how much?")."""
+    if has_chinese(question):
+        return len(question) <= 16 or bool(_FOLLOW_UP.search(question))
+    return not _topic_terms(question) and (len(question.split()) <= 12 or bool(_FOLLOW_UP.search(question)))
+
+
 def condense(question: str, history: list[tuple[str, str]]) -> str:
     """A standalone query for retrieval: a follow-up that names nothing itself ("And how much
     was awarded?") borrows the names from the previous question — not its whole wording, which
     would outweigh the new question."""
-    if not history:
+    if not history or not refers_back(question):
         return question
-    if has_chinese(question):
-        refers_back = len(question) <= 16 or bool(_FOLLOW_UP.search(question))
-    else:
-        refers_back = not _topic_terms(question) and (len(question.split()) <= 12 or bool(_FOLLOW_UP.search(question)))
-    return f"{question} {_topic_terms(history[-1][0])}".strip() if refers_back else question
+    return f"{question} {_topic_terms(history[-1][0])}".strip()
 
 
 def language_of(question: str) -> str:
@@ -326,6 +351,60 @@ def _excerpt(sentences: list[str], scores: np.ndarray, room: int, min_relative: 
     return " ".join(parts)
 
 
+_COMPARISON = re.compile(r"\b(?:compare|comparison|differ\w*|contrast|both|versus|vs\.?|each|similar\w*)\b|比较|区别|不同|异同|两案",
+                         re.IGNORECASE)
+
+
+def is_comparison(question: str, linked: list[str]) -> bool:
+    """A question about two or more cases at once, where citing several cases is the point."""
+    return len(linked) > 1 or bool(_COMPARISON.search(question))
+
+
+def case_evidence(query: str, passages: list[Passage], linked: list[str], budget_chars: int = 1400,
+                  per_case: int = 2) -> list[Passage]:
+    """Whole paragraphs of the cases a question names: the best one of each case, then, while the
+    budget lasts, the one that adds most of what is still missing (a topic word, or the kind of
+    fact asked for), so "what was awarded, and why?" reads the remedies and a reasoning paragraph.
+
+    The retriever has already ranked each case's paragraphs by the question's topic words."""
+    english = to_english(query) if has_chinese(query) else query
+    wanted = {t for t in set(tokenize(english)) | set(tokenize(query)) if t not in _QUESTION_WORDS}
+    kinds = answer_types(f"{query} {english}")
+    pools = {source: [p for p in passages if p.source_id == source and p.locator != CARD_LOCATOR
+                      and not _question_only(p) and not addresses_the_model(p.text)][:4] for source in linked}
+    chosen: list[Passage] = []
+    covered: set[str] = set()
+    used = 0
+    limit = per_case if len(linked) == 1 else 1
+    for round_ in range(limit):
+        for source in linked:
+            pool = [p for p in pools[source] if p not in chosen]
+            if not pool:
+                continue
+
+            def gain(passage: Passage) -> int:
+                tokens = set(tokenize(passage.text)) | set(tokenize(to_english(passage.text)))
+                return len((wanted & tokens) - covered) + 2 * len((kinds & types_in(passage.text)) - covered)
+
+            pick = pool[0] if round_ == 0 else max(pool, key=gain)
+            if round_ > 0 and (gain(pick) == 0 or used + len(pick.text) > budget_chars):
+                continue
+            chosen.append(pick)
+            used += len(pick.text)
+            covered |= set(tokenize(pick.text)) | set(tokenize(to_english(pick.text))) | types_in(pick.text)
+    return chosen
+
+
+_EXAMPLE_WORDS = frozenset(tokenize(" ".join(text for turn in prompts.EXAMPLES for text in turn))) - STOPWORDS
+
+
+def repeats_example(sentence: str, vocabulary: dict[str, int] | set[str]) -> bool:
+    """Whether a sentence copies the prompt's worked example: it uses two or more of the example's
+    words that occur nowhere in the library (florins, the ferry operator…)."""
+    foreign = {t for t in tokenize(sentence) if t in _EXAMPLE_WORDS and t not in vocabulary}
+    return len(foreign) >= 2
+
+
 def best_quote(statement: str, passage: Passage, checker: CitationChecker) -> str:
     """The sentence of a passage that best supports a statement (what the UI highlights)."""
     sentences = [s.strip("… ") for s in split_sentences(passage.text) if s.strip("… ")] or [passage.text]
@@ -345,6 +424,14 @@ def _with_markers(sentence: str, markers: str) -> str:
     text = sentence.rstrip()
     end = len(text.rstrip(".。!！?？;；"))
     return f"{text[:end]} {markers}{text[end:]}" if markers else text
+
+
+@dataclass
+class _Shown:
+    """A sentence that passed every check, with the passages it cites."""
+
+    text: str
+    passages: list[Passage]
 
 
 class AnswerPipeline:
@@ -386,10 +473,71 @@ class AnswerPipeline:
         )
 
     def gate(self, question: str, result: RetrievalResult) -> bool:
-        """True when the library plausibly covers the question (decided without the model)."""
+        """True when the library plausibly covers the question (decided without the model).
+        A question that names a case in the library is covered by definition."""
+        if result.linked:
+            return True
         if not result.passages:
             return False
         return result.best_dense >= self.min_dense and coverage(question, result.passages) >= self.min_coverage
+
+    def cases_asked(self, question: str, history: list[tuple[str, str]]) -> list[str] | None:
+        """The cases a question names; a follow-up that names none asks about the last case named.
+        None leaves it to the retriever (which may still link a case by a party name)."""
+        linked = self.retriever.link(question)
+        if linked or not history or not refers_back(question):
+            return linked or None
+        for earlier, _ in reversed(history):
+            if earlier_linked := self.retriever.link(earlier):
+                return earlier_linked
+        return None
+
+    def card_answers(self, question: str, linked: list[str], language: str) -> list[_Shown]:
+        """Sentences stating what the named cases' cards hold for the fields the question asks for,
+        each citing the paragraph its card line names and checked against that paragraph."""
+        english = to_english(question) if has_chinese(question) else question
+        asked = list(dict.fromkeys(card_fields_asked(question) + card_fields_asked(english)))
+        if not asked:
+            return []
+        links = self.retriever.links()
+        shown: list[_Shown] = []
+        for source_id in linked[:2]:
+            rows = links.rows.get(source_id, [])
+            if not rows:
+                continue
+            metadata = links.view.metadatas[rows[0]]
+            card = card_fields(metadata)
+            for name in asked:
+                value = card.get(name)
+                paragraphs = self.retriever.paragraphs(source_id, pinpoint_paragraphs(value or ""))
+                if not value or not paragraphs:
+                    continue
+                claim = without_pinpoint(value)
+                support = self.checker.scores(claim, ["\n".join(p.text for p in paragraphs)])[0]
+                if support < self.checker.threshold:
+                    continue  # the card line and its paragraph disagree: let the model read instead
+                case = _case_name(metadata)
+                label = CARD_LABELS_ZH[name] if language == "zh" else CARD_LABELS[name]
+                text = f"{label}({case}):{claim}。" if language == "zh" else f"{label} in {case}: {claim}."
+                shown.append(_Shown(text, paragraphs[:3]))
+        return shown
+
+    def _card_is_enough(self, question: str, cards: list[_Shown], linked: list[str]) -> bool:
+        """Whether the card lines answer the whole question: it asks no why or how, and most of its
+        topic words (case names aside) are in the card lines or their paragraphs."""
+        if not cards or asks_reasoning(question):
+            return False
+        topic = self.retriever.links().linker.without_names(question, linked)
+        english = to_english(topic) if has_chinese(topic) else topic
+        wanted = {t for t in set(tokenize(english)) if t not in _QUESTION_WORDS and t.isascii()}
+        if not wanted:
+            return True
+        found: set[str] = set()
+        for card in cards:
+            found |= set(tokenize(card.text))
+            for passage in card.passages:
+                found |= set(tokenize(passage.text))
+        return len(wanted & found) / len(wanted) >= 0.6
 
     def stream(
         self,
@@ -402,7 +550,7 @@ class AnswerPipeline:
         question = validate_question(question, history, self.max_question_chars)
         language = language_of(question)
         query = condense(question, history)
-        result = self.retriever.run(query, filters=filters)
+        result = self.retriever.run(query, filters=filters, cases=self.cases_asked(question, history))
         retrieval_s = time.perf_counter() - started
         yield AnswerEvent("passages", passages=result.passages)
 
@@ -413,7 +561,20 @@ class AnswerPipeline:
             yield AnswerEvent("final", answer=answer)
             return
 
-        evidence = self.selector.run(query, result.passages)
+        cards = self.card_answers(question, result.linked, language) if result.linked else []
+        if cards:
+            timings["first_token_s"] = time.perf_counter() - started
+            yield AnswerEvent("token", text=("" if language == "zh" else " ").join(c.text for c in cards))
+        if cards and self._card_is_enough(question, cards, result.linked):
+            answer = self._compose(question, cards, [], [], result, language, timings, "card")
+            answer.timings["total_s"] = time.perf_counter() - started
+            yield AnswerEvent("final", answer=answer)
+            return
+
+        if result.linked:
+            evidence = case_evidence(query, result.passages, result.linked)
+        else:
+            evidence = self.selector.run(query, result.passages)
         prompt_question = question if query == question else f"{question} (follow-up to the question: {history[-1][0]})"
         messages = prompts.answer_messages(
             [(f"{p.title} — {p.locator}", p.text) for p in evidence], prompt_question, language
@@ -429,13 +590,17 @@ class AnswerPipeline:
                     timings["first_token_s"] = time.perf_counter() - started
                 pieces.append(text)
                 yield AnswerEvent("token", text=text)
-        if reply.none_relevant:
+        if reply.none_relevant and not cards:
             answer = self._refusal(question, result.passages, language, "sources_silent", timings, started)
+            answer.evidence, answer.linked = evidence, result.linked
             yield AnswerEvent("final", answer=answer)
             return
         pieces.append(reply.flush())
-        model_text = "".join(pieces).strip()
-        answer = self._verified(question, model_text, evidence, result.passages, language, timings)
+        model_text = "" if reply.none_relevant else "".join(pieces).strip()
+        statements = self._check(question, model_text, evidence, result.linked)
+        shown = [_Shown(s.text, [evidence[n - 1] for n in s.cited]) for s in statements if s.supported]
+        answer = self._compose(question, cards, shown, statements, result, language, timings,
+                               "card+model" if cards else "model", evidence=evidence, model_text=model_text)
         answer.timings["total_s"] = time.perf_counter() - started
         yield AnswerEvent("final", answer=answer)
 
@@ -448,34 +613,56 @@ class AnswerPipeline:
         assert final is not None
         return final
 
-    def _verified(self, question: str, model_text: str, evidence: list[Passage], passages: list[Passage],
-                  language: str, timings: dict[str, float | None]) -> Answer:
+    def _check(self, question: str, model_text: str, evidence: list[Passage], linked: list[str]) -> list[Statement]:
+        """The checker's verdict on each sentence the model wrote, plus the checks that need the
+        question: a sentence citing another case than the one asked about, or copying the prompt's
+        worked example, is not supported."""
         # The model sees each source under its title and locator, so those count as evidence too
         # (a year or an article number in a title is not an invented figure).
         statements = self.checker.run(model_text, [f"{p.title} — {p.locator}\n{p.text}" for p in evidence], question)
-        supported = [s for s in statements if s.supported]
-        if not supported:
-            answer = self._refusal(question, evidence, language, "unverified", timings, None)
-            answer.statements, answer.model_text = statements, model_text
-            answer.unverified = [s.text for s in statements]
-            return answer
+        links = self.retriever.links()
+        vocabulary = links.view.bm25.vocabulary
+        strict_case = bool(linked) and not is_comparison(question, linked)
+        for statement in statements:
+            if not statement.supported:
+                continue
+            other_case = strict_case and any(
+                evidence[n - 1].source_id not in linked and links.linker.is_case(evidence[n - 1].source_id)
+                for n in statement.cited)
+            if other_case or repeats_example(statement.text, vocabulary):
+                statement.supported = False
+        return statements
 
-        numbering: dict[int, int] = {}
+    def _compose(self, question: str, cards: list[_Shown], shown: list[_Shown], statements: list[Statement],
+                 result: RetrievalResult, language: str, timings: dict[str, float | None], source: str,
+                 evidence: list[Passage] | None = None, model_text: str = "") -> Answer:
+        """The final answer from the checked sentences: card lines first, then the model's."""
+        items = cards + [s for s in shown if not any(_same_sentence(s.text, c.text) for c in cards)]
+        read = evidence if evidence is not None else [p for c in cards for p in c.passages]
+        unverified = [s.text for s in statements if not s.supported]
+        if not items:
+            answer = self._refusal(question, read, language, "unverified", timings, None)
+            answer.statements, answer.model_text, answer.unverified = statements, model_text, unverified
+            answer.evidence, answer.linked = read, result.linked
+            return answer
+        numbering: dict[str, int] = {}
         citations: list[Citation] = []
         parts: list[str] = []
-        for statement in supported:
+        for item in items:
             markers = []
-            for source in statement.cited:
-                if source not in numbering:
-                    numbering[source] = len(numbering) + 1
-                    passage = evidence[source - 1]
-                    citations.append(Citation(numbering[source], passage.source_id, passage.title, passage.locator,
-                                              best_quote(statement.text, passage, self.checker), True,
+            for passage in item.passages:
+                if passage.chunk_id not in numbering:
+                    numbering[passage.chunk_id] = len(numbering) + 1
+                    citations.append(Citation(numbering[passage.chunk_id], passage.source_id, passage.title,
+                                              passage.locator, best_quote(item.text, passage, self.checker), True,
                                               passage.metadata))
-                markers.append(f"[{numbering[source]}]")
-            parts.append(_with_markers(statement.text, "".join(markers)))
+                markers.append(f"[{numbering[passage.chunk_id]}]")
+            parts.append(_with_markers(item.text, "".join(dict.fromkeys(markers))))
         joiner = "" if language == "zh" else " "
-        refused = all(_ABSENCE.search(s.text) for s in supported) or not _adds_to(question, supported)
+        said = [Statement(text=i.text, supported=True) for i in items]
+        refused = all(_ABSENCE.search(i.text) for i in items) or not _adds_to(question, said)
+        passages = list(result.passages)
+        passages += [p for p in read if p.chunk_id not in {q.chunk_id for q in passages}]
         return Answer(
             question=question,
             answer=joiner.join(parts),
@@ -483,12 +670,14 @@ class AnswerPipeline:
             refusal_reason="sources_silent" if refused else None,
             citations=citations,
             passages=passages,
-            evidence=evidence,
+            evidence=read,
             timings=timings,
             language=language,
             statements=statements,
-            unverified=[s.text for s in statements if not s.supported],
+            unverified=unverified,
             model_text=model_text,
+            answered_from=source,  # type: ignore[arg-type]
+            linked=result.linked,
         )
 
     def _refusal(self, question: str, nearest: list[Passage], language: str, reason: str,
@@ -505,4 +694,16 @@ class AnswerPipeline:
         if started is not None:
             timings["total_s"] = time.perf_counter() - started
         return Answer(question=question, answer=text, refused=True, citations=[], passages=nearest,
-                      timings=timings, language=language, refusal_reason=reason)
+                      timings=timings, language=language, refusal_reason=reason, answered_from="none")
+
+
+def _case_name(metadata: dict[str, Any]) -> str:
+    """A case's short name for an answer: the head of its title ("Li v. Liu")."""
+    title = str(metadata.get("title") or metadata.get("source_id") or "")
+    return re.split(r"\s[(（—–]|,", title, maxsplit=1)[0].strip() or title
+
+
+def _same_sentence(a: str, b: str) -> bool:
+    """Whether the model restated a card line (most of its words are the card line's)."""
+    words = set(tokenize(a)) - STOPWORDS
+    return bool(words) and len(words & set(tokenize(b))) / len(words) >= 0.8

@@ -6,11 +6,13 @@ cite exactly where a statement comes from, and they are only ever cut between se
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
 from langchain_core.documents import Document
 
+from assistant.cases import CARD_LOCATOR, card_text
 from assistant.loaders import LoadedDocument
 
 SHORT_PARAGRAPH_CHARS = 200
@@ -188,6 +190,11 @@ def _document_metadata(doc: LoadedDocument) -> dict[str, str]:
         "case_number": meta.case_number or "",
         "language": meta.language or "",
         "source_url": meta.sources[0] if meta.sources else "",
+        "status": meta.status or "",
+        "as_of": meta.as_of.isoformat() if meta.as_of else "",
+        "topics": ",".join(meta.topics),
+        "aliases": json.dumps(meta.aliases, ensure_ascii=False) if meta.aliases else "",
+        "card": json.dumps(meta.card.fields(), ensure_ascii=False) if meta.card else "",
         "content_hash": doc.content_hash,
         "path": str(doc.path),
     }
@@ -221,4 +228,10 @@ def chunk_document(doc: LoadedDocument, max_chars: int = 900) -> list[Document]:
             continue
         metadata = {**base, "locator": locator, "section": section, "paragraph": paragraph, "page": page}
         chunks.append(Document(page_content=text, metadata={**metadata, "chunk_index": len(chunks)}))
+    if doc.meta.card and doc.meta.card.fields():
+        # The card is a passage of its own, so retrieval and the model can read it like any other;
+        # a citation of one of its lines is re-pointed to the paragraph the line names.
+        metadata = {**base, "locator": CARD_LOCATOR, "section": CARD_LOCATOR, "paragraph": "", "page": 0}
+        chunks.append(Document(page_content=card_text(doc.meta.card.fields()),
+                               metadata={**metadata, "chunk_index": len(chunks)}))
     return chunks

@@ -6,6 +6,11 @@ rarity, plus embedding similarity); numbers — amounts, dates, case numbers —
 passage verbatim, because borrowing a figure from a neighbouring line is the typical error; so
 must names (capitalised words inside a sentence: people, courts, cases), because an invented
 professor or party is the other one.
+Two checks look past word overlap, because overlap is what a false sentence shares with its source:
+- polarity: each clause of a sentence is compared with the clause of the passage it matches best;
+  "the judgment was appealed" is not supported by "neither party appealed the judgment";
+- figures in context: an amount or date must sit in a passage sentence about the same thing
+  (RMB 50 stated as the award is not supported by "the court fee was RMB 50").
 A citation to the wrong source is moved to the best supporting one, a missing one is added,
 and a sentence nothing supports is marked unverified.
 """
@@ -81,6 +86,94 @@ def _words(text: str) -> set[str]:
     return {w.lower().rstrip("'’") for w in _WORD.findall(text)}
 
 
+# Negation, English and Chinese. Chinese 不 and 未 start many ordinary words, which are left out.
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|neither|nor|cannot|none|nobody|nothing|refus\w*|reject\w*|deni(?:ed|es|al)|deny|"
+    r"declin\w*|dismiss\w*)\b|n['’]t\b|"
+    r"不(?!同|仅|但|久|断|少|过|论|只|超过|低于|得不)|未(?!来|经)|没有|并非|驳回|否认|无权|无法",
+    re.IGNORECASE,
+)
+_CLAUSE = re.compile(r"[,;:，；：]|\s(?:and|but|while|whereas|so|because|although|though|since)\s|但|而|因此|所以")
+# Words a figure's sentence shares with any other: units, months, framing.
+_FIGURE_NOISE = frozenset(tokenize(
+    "rmb usd us yuan dollar euro pound about around approximately january february march april may june july "
+    "august september october november december year month day date amount sum total"
+)) | _GENERIC
+# Verbs that say the same thing about a case, folded to one token so "decided" meets "delivered".
+_SAME_ACT = (
+    ("#decide", ("deliver", "hand", "render", "issu", "rul", "decid", "decision", "judgment", "pronounc",
+                 "held", "hold", "found", "find")),
+    ("#award", ("award", "damag", "compens", "pay", "paid")),
+    ("#claim", ("claim", "sought", "seek", "ask", "demand", "request")),
+    ("#post", ("post", "publish", "upload", "shar", "onlin")),
+    ("#file", ("fil", "sue", "sued", "lodg", "brought", "bring", "suit")),
+    ("#appeal", ("appeal", "effect", "final")),
+)
+
+
+def _acts(tokens: set[str]) -> set[str]:
+    """Tokens plus the act each one names (see _SAME_ACT)."""
+    found = set(tokens)
+    for act, stems in _SAME_ACT:
+        if any(t.startswith(stems) for t in tokens):
+            found.add(act)
+    return found
+
+
+def negated(text: str) -> bool:
+    """Whether a clause says that something is not so."""
+    return bool(_NEGATION.search(text))
+
+
+def _clauses(text: str) -> list[str]:
+    return [c for c in _CLAUSE.split(text) if c and c.strip()]
+
+
+def _content(text: str) -> set[str]:
+    return set(tokenize(text)) - _GENERIC
+
+
+def polarity_agrees(statement: str, passage: str) -> bool:
+    """Each clause of the statement (with two or more content words) agrees in negation with the
+    passage clause it overlaps most; a clause that matches nothing is left to the other checks."""
+    passage_clauses = [(c, _content(c)) for sentence in split_sentences(passage) for c in _clauses(sentence)]
+    for clause in _clauses(statement):
+        words = _content(clause)
+        if len(words) < 2:
+            continue
+        best, overlap = None, 0
+        for text, tokens in passage_clauses:
+            shared = len(words & tokens)
+            if shared > overlap:
+                best, overlap = text, shared
+        if best is not None and overlap >= min(2, len(words)) and negated(clause) != negated(best):
+            return False
+    return True
+
+
+def _figure_words(text: str) -> set[str]:
+    """What a sentence says about its figures: content words (Chinese read through the glossary
+    as well), without digits, units and months."""
+    tokens = set(tokenize(text)) | (set(tokenize(to_english(text))) if has_chinese(text) else set())
+    return _acts({t for t in tokens - _FIGURE_NOISE if not t.isdigit()})
+
+
+def figures_in_context(statement: str, passage: str) -> bool:
+    """Every number of the statement appears in a passage sentence that shares what the statement
+    says about it (a content word, or the same act: awarding, deciding, claiming…)."""
+    wanted = _numbers(statement)
+    if not wanted:
+        return True
+    capitalised = {w.lower().rstrip("'’") for w in _WORD.findall(statement) if w[0].isupper()}
+    about = _figure_words(statement) - capitalised
+    sentences = split_sentences(passage) or [passage]
+    for number in wanted:
+        holders = [s for s in sentences if number in _numbers(s)]
+        if not any(about & _figure_words(s) for s in holders):
+            return False
+    return True
+
+
 class CitationChecker:
     """Verifies statements against passages; ``threshold`` is the support needed to count."""
 
@@ -125,6 +218,10 @@ class CitationChecker:
         names = _names(sentence) - _words(question)
         for index, passage in enumerate(passages):
             if not wanted <= _numbers(passage) or not names <= _words(passage):
+                combined[index] = 0.0
+            elif combined[index] >= self.threshold and not (
+                polarity_agrees(sentence, passage) and figures_in_context(sentence, passage)
+            ):
                 combined[index] = 0.0
         return combined
 

@@ -26,10 +26,22 @@ CJK_STOP = frozenset("的了是在和与及或也就都而之其这那哪什么�
 
 
 def _stem(word: str) -> str:
-    """A light English stemmer: enough to match 'works'/'work' and 'ruled'/'rule'."""
+    """A light English stemmer, enough for "works"/"work", "posted"/"posting"/"post" and
+    "ruled"/"rule": plural -s, then -ed or -ing, a doubled final consonant, a final -e."""
+    if word.isdigit() or len(word) <= 3:
+        return word
     for suffix, keep in (("ies", "y"), ("sses", "ss"), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            return word[: -len(suffix)] + keep
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith(("ss", "us", "is")):
+            word = word[: -len(suffix)] + keep
+            break
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            if len(word) >= 4 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+                word = word[:-1]
+            break
+    if word.endswith("e") and len(word) >= 4:
+        word = word[:-1]
     return word
 
 

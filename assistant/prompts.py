@@ -22,27 +22,30 @@ SYSTEM = (
     "exactly as that source gives them."
 )
 
+# The worked example is deliberately foreign to this library (a ferry timetable before an invented
+# tribunal, sums in florins), so a reply that copies it is recognisable and is never shown.
 _EXAMPLE_SOURCES = (
     "<sources>\n"
-    "[1] Example v. Sample, Example Court — Holding ¶4\n"
-    "In Example v. Sample, the Example Court held on 3 May 2021 that the photograph was a protected "
-    "work because the photographer chose the angle and the light.\n"
-    "[2] Example v. Sample, Example Court — Remedies ¶6\n"
-    "In Example v. Sample, the court ordered the defendant to pay RMB 2,000 of the RMB 9,000 claimed.\n"
-    "[3] Other v. Party, Second Court — Facts ¶2\n"
-    "In Other v. Party, the plaintiff claimed RMB 50,000 for a copied poem.\n"
+    "[1] Harbour Trust v. Osprey Ferries, Tidewater Tribunal — Holding ¶4\n"
+    "In Harbour Trust v. Osprey Ferries, the Tidewater Tribunal held on 3 May 2021 that the winter "
+    "timetable bound the ferry operator because it had been posted at the harbour gate.\n"
+    "[2] Harbour Trust v. Osprey Ferries, Tidewater Tribunal — Orders ¶6\n"
+    "In Harbour Trust v. Osprey Ferries, the tribunal ordered Osprey Ferries to refund 40 florins of the "
+    "90 florins claimed.\n"
+    "[3] Lantern Guild v. Wickmere, Canal Board — Facts ¶2\n"
+    "In Lantern Guild v. Wickmere, the guild claimed 700 florins for a damaged barge.\n"
     "</sources>\n"
 )
 
 EXAMPLES = [
     (
-        _EXAMPLE_SOURCES + "Question: Why was the photo protected in Example v. Sample, and what was awarded?",
-        "Relevant: [1][2]\nAnswer: The Example Court held that the photograph was a protected work because "
-        "the photographer chose the angle and the light [1]. The court awarded RMB 2,000 of the RMB 9,000 "
-        "claimed [2].",
+        _EXAMPLE_SOURCES + "Question: Why did Osprey Ferries lose, and what was it ordered to pay?",
+        "Relevant: [1][2]\nAnswer: The Tidewater Tribunal held that the winter timetable bound the ferry "
+        "operator because it had been posted at the harbour gate [1]. The tribunal ordered Osprey Ferries to "
+        "refund 40 florins of the 90 florins claimed [2].",
     ),
     (
-        _EXAMPLE_SOURCES + "Question: What did the Example Court rule about patents for AI inventions?",
+        _EXAMPLE_SOURCES + "Question: What did the Tidewater Tribunal rule about fishing licences?",
         "Relevant: none\nAnswer: The sources do not answer this question.",
     ),
 ]

@@ -3,19 +3,23 @@ and a per-source cap so a comparative question sees passages from each side."""
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from itertools import zip_longest
 from typing import Any, Literal
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, PrivateAttr
 
+from assistant.cases import CaseLinker, answer_types, paragraph_numbers, types_in
 from assistant.glossary import has_chinese, to_english
 from assistant.index import LexicalView, Library, passage_text
+from assistant.lexical import tokenize
 
 Mode = Literal["hybrid", "dense", "lexical"]
 
@@ -112,6 +116,26 @@ class RetrievalResult:
     best_dense: float
     best_lexical: float
     seconds: float
+    linked: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _LinkView:
+    """The case linker and each document's chunk rows, for one version of the lexical view."""
+
+    view: LexicalView
+    linker: CaseLinker
+    rows: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, view: LexicalView) -> "_LinkView":
+        rows: dict[str, list[int]] = {}
+        first: dict[str, dict[str, Any]] = {}
+        for row, metadata in enumerate(view.metadatas):
+            source_id = metadata.get("source_id", "")
+            rows.setdefault(source_id, []).append(row)
+            first.setdefault(source_id, metadata)
+        return cls(view, CaseLinker(first.items()), rows)
 
 
 class HybridRetriever(BaseRetriever):
@@ -124,9 +148,25 @@ class HybridRetriever(BaseRetriever):
     candidates: int = Field(40, ge=1, le=500)
     rrf_k: int = Field(60, ge=1)
     per_source_cap: int = Field(3, ge=1)
+    case_rrf_k: int = Field(10, ge=1, description="fusion constant within a named case: small, so top ranks count")
     mode: Mode = "hybrid"
+    _links: _LinkView | None = PrivateAttr(default=None)
 
-    def run(self, query: str, k: int | None = None, filters: SearchFilters | None = None) -> RetrievalResult:
+    def links(self) -> _LinkView:
+        """The linker for the library as it is now (rebuilt when the library changed)."""
+        view = self.library.lexical()
+        if self._links is None or self._links.view is not view:
+            self._links = _LinkView.of(view)
+        return self._links
+
+    def link(self, text: str) -> list[str]:
+        """The library documents a text names (see assistant.cases)."""
+        return self.links().linker.link(text)
+
+    def run(self, query: str, k: int | None = None, filters: SearchFilters | None = None,
+            cases: list[str] | None = None) -> RetrievalResult:
+        """Ranked passages for a query. When the query names cases (or ``cases`` is given, as for a
+        follow-up), those cases' paragraphs come first, ranked by the question's topic words."""
         started = time.perf_counter()
         k = k or self.k
         filters = filters or SearchFilters()
@@ -156,8 +196,95 @@ class HybridRetriever(BaseRetriever):
         ranked = sorted(found.values(), key=lambda p: fused[p.chunk_id], reverse=True)
         for passage in ranked:
             passage.score = fused[passage.chunk_id]
-        return RetrievalResult(query, _cap_per_source(ranked, k, self.per_source_cap), best_dense, best_lexical,
-                               time.perf_counter() - started)
+        links = self.links()
+        if cases is None:
+            cases = self.link(query)
+            if not cases:  # a party name ("Li") links a case only when retrieval ranks that case on top
+                leaders = {p.source_id for p in ranked[:3]}
+                cases = [s for s in links.linker.by_party(query) if leaders == {s}]
+        linked = [s for s in cases if s in links.rows
+                  and (not filters.active or filters.allows(links.view.metadatas[links.rows[s][0]]))]
+        if not linked:
+            return RetrievalResult(query, _cap_per_source(ranked, k, self.per_source_cap), best_dense,
+                                   best_lexical, time.perf_counter() - started)
+        focused = self._within_cases(query, linked, links)
+        taken = {p.chunk_id for p in focused}
+        rest = [p for p in ranked if p.chunk_id not in taken]
+        passages = (focused + _cap_per_source(rest, k, self.per_source_cap))[:k]
+        return RetrievalResult(query, passages, best_dense, best_lexical, time.perf_counter() - started, linked)
+
+    def _within_cases(self, query: str, linked: list[str], links: _LinkView) -> list[Passage]:
+        """The linked documents' best passages for what the question asks, interleaved case by case.
+
+        Every paragraph of a case carries its name and court, so words found in most of the case's
+        paragraphs are taken out of the query; what is left (award, appeal, posted…) ranks the
+        paragraphs, by BM25 and embeddings, for each part of a question in several parts ("what was
+        awarded, and why?"), with a bonus for paragraphs holding the kind of fact a part asks for
+        (an amount for "how much") and, for a Chinese question, for the case's Chinese paragraphs."""
+        topic = links.linker.without_names(query, linked)
+        chinese = has_chinese(query)
+        view = links.view
+        per_case: list[list[Passage]] = []
+        for source_id in linked:
+            rows = links.rows[source_id]
+            tokens = [set(tokenize(view.texts[row])) for row in rows]
+            common = {t for t in set().union(*tokens) if sum(t in row for row in tokens) > 0.4 * len(rows)}
+            mask = np.zeros(len(view.ids), dtype=bool)
+            mask[rows] = True
+            row_of = {view.ids[row]: row for row in rows}
+            rankings: list[tuple[list[int], dict[int, float]]] = []
+            for part in question_parts(topic):
+                english = to_english(part) if has_chinese(part) else part
+                words = [w for w in re.findall(r"[\w'’.-]+|[^\w\s]", f"{part} {english}" if english != part else part)
+                         if not (set(tokenize(w)) and set(tokenize(w)) <= common)]
+                focused = " ".join(words)
+                if not set(tokenize(focused)) - _QUESTION_TOKENS:
+                    continue
+                lexical = [row for row, _ in view.bm25.top(focused, len(rows), mask)]
+                by_lexical = lexical + [row for row in rows if row not in set(lexical)]
+                lists = [lexical]
+                if self.mode != "lexical":
+                    dense_query = " ".join(w for w in re.findall(r"\S+", english)
+                                           if not (set(tokenize(w)) and set(tokenize(w)) <= common))
+                    dense = self.library.dense_search(dense_query or english, len(rows), {"source_id": source_id})
+                    lists.append([row_of[doc.id] for doc, _ in dense if doc.id in row_of])
+                wanted = answer_types(f"{part} {english}")
+                if wanted:
+                    lists.append([row for row in by_lexical if wanted & types_in(view.texts[row])])
+                if chinese:
+                    lists.append([row for row in by_lexical if has_chinese(view.texts[row])])
+                scores = {row: 0.0 for row in rows}
+                for ranking in lists:
+                    for rank, row in enumerate(ranking):
+                        scores[row] += 1.0 / (self.case_rrf_k + rank + 1)
+                rankings.append((sorted(rows, key=lambda row: scores[row], reverse=True), scores))
+            if not rankings:
+                rankings = [(list(rows), {row: 0.0 for row in rows})]
+            # Each part of the question in turn contributes its best paragraph not yet taken.
+            ordered: list[int] = []
+            best: dict[int, float] = {}
+            for group in zip_longest(*(order for order, _ in rankings)):
+                for row, (_, scores) in zip(group, rankings):
+                    if row is not None and row not in best:
+                        ordered.append(row)
+                        best[row] = scores[row]
+            limit = 4 if len(linked) == 1 else 3 if len(linked) == 2 else 2
+            passages = []
+            for row in ordered[:limit]:
+                passage = _passage(view.ids[row], view.texts[row], view.metadatas[row])
+                passage.score = best[row]
+                passages.append(passage)
+            per_case.append(passages)
+        return [p for group in zip_longest(*per_case) for p in group if p is not None]
+
+    def paragraphs(self, source_id: str, numbers: list[int]) -> list[Passage]:
+        """A document's passages for the given paragraph numbers, in reading order (the pinpoint
+        paragraphs a case card line names)."""
+        links = self.links()
+        wanted = set(numbers)
+        return [_passage(links.view.ids[row], links.view.texts[row], links.view.metadatas[row])
+                for row in links.rows.get(source_id, [])
+                if paragraph_numbers(str(links.view.metadatas[row].get("paragraph", ""))) & wanted]
 
     def _dense(self, query: str, filters: SearchFilters) -> list[tuple[Document, float]]:
         """Dense candidates. Chroma's filtered search is slow on large collections (~250 ms at
@@ -179,6 +306,30 @@ class HybridRetriever(BaseRetriever):
             Document(page_content=p.text, metadata={**p.metadata, "score": p.score}, id=p.chunk_id)
             for p in self.run(query).passages
         ]
+
+
+# Words that ask rather than name a topic.
+_QUESTION_TOKENS = frozenset(tokenize(
+    "what which who whom whose why how when where did does do is are was were can could should would tell "
+    "explain describe please give list court case"
+))
+_PART_BREAK = re.compile(r"[?？;；]|,\s*(?:and\s+)?(?=why|how|what|when|where|who|which|whether|did|was|were)|"
+                         r"\band\s+(?=why|how|what|when|where|who|which|whether)|以及|并且|另外|，(?=为什么|为何|如何|是否)",
+                         re.IGNORECASE)
+
+
+def question_parts(question: str) -> list[str]:
+    """A question in several parts ("what was awarded, and why was it protected?") as its parts;
+    a part too short to stand alone stays with the one before it."""
+    parts: list[str] = []
+    for piece in _PART_BREAK.split(question):
+        if not piece or not piece.strip():
+            continue
+        if parts and len(set(tokenize(piece)) - _QUESTION_TOKENS) < 1:
+            parts[-1] += " " + piece
+        else:
+            parts.append(piece.strip())
+    return parts or [question]
 
 
 def _passage(chunk_id: str, text: str, metadata: dict[str, Any]) -> Passage:

@@ -82,6 +82,58 @@ DocTypeField = Annotated[DocType, BeforeValidator(_check_choice("doc_type", DOC_
 DateField = Annotated[dt.date, BeforeValidator(_check_date)]
 Sources = Annotated[list[str], AfterValidator(_check_urls)]
 
+TOPICS: tuple[str, ...] = ("ai-output-authorship", "training-data", "output-infringement", "platform-liability",
+                           "transparency-labelling", "registration-practice")
+CARD_FIELDS: tuple[str, ...] = ("court", "decided", "case_number", "parties", "claimed", "held", "remedies", "appeal")
+# A card value ends with the pinpoint it comes from: "(¶29-30)", "(¶4, ¶11)", "(p. 3)".
+_PINPOINT = re.compile(r"\((?:¶\s*\d+|p\.\s*\d+)(?:\s*[-–,]\s*(?:¶|p\.)?\s*\d+)*\)\s*$")
+
+
+def _check_topics(values: list[str]) -> list[str]:
+    for value in values:
+        if value not in TOPICS:
+            raise ValueError(f"unknown topic {value!r} (expected one of {', '.join(TOPICS)})")
+    return values
+
+
+def _check_aliases(values: list[str]) -> list[str]:
+    cleaned = [str(v).strip() for v in values]
+    if any(not v for v in cleaned):
+        raise ValueError("an alias is empty")
+    return list(dict.fromkeys(cleaned))
+
+
+def _check_pinpoint(value: str) -> str:
+    value = value.strip()
+    if not _PINPOINT.search(value):
+        raise ValueError(f"card value {value[:60]!r} must end with the paragraph it comes from, like (¶29)")
+    return value
+
+
+Topics = Annotated[list[str], AfterValidator(_check_topics)]
+Aliases = Annotated[list[str], AfterValidator(_check_aliases)]
+CardValue = Annotated[str, AfterValidator(_check_pinpoint)]
+
+
+class CaseCard(BaseModel):
+    """The key facts of a judgment or decision, each tied to the paragraph that states it, so a
+    fact question can be answered (and cited) from the card without the model reading anything."""
+
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+    court: CardValue | None = None
+    decided: CardValue | None = None
+    case_number: CardValue | None = None
+    parties: CardValue | None = None
+    claimed: CardValue | None = None
+    held: CardValue | None = None
+    remedies: CardValue | None = None
+    appeal: CardValue | None = None
+
+    def fields(self) -> dict[str, str]:
+        """The filled fields, in the fixed card order."""
+        return {name: value for name in CARD_FIELDS if (value := getattr(self, name))}
+
 
 class DocumentMeta(BaseModel):
     """Metadata of a curated document (front matter or seed sidecar); every citation field is required."""
@@ -98,6 +150,11 @@ class DocumentMeta(BaseModel):
     case_number: str | None = None
     language: Text
     sources: Sources
+    status: str | None = None
+    as_of: DateField | None = None
+    topics: Topics = []
+    aliases: Aliases = []
+    card: CaseCard | None = None
 
 
 class UserDocumentMeta(BaseModel):
@@ -115,6 +172,11 @@ class UserDocumentMeta(BaseModel):
     case_number: str | None = None
     language: Text | None = None
     sources: Sources = []
+    status: str | None = None
+    as_of: DateField | None = None
+    topics: Topics = []
+    aliases: Aliases = []
+    card: CaseCard | None = None
 
 
 def _describe(error: Any) -> str:

@@ -65,3 +65,30 @@ def test_an_abbreviation_or_a_name_from_the_question_does_not_count_as_invented(
         question="Why did the court in Li v. Liu find a fine-art work?",
     )
     assert statements[0].supported
+
+
+FINALITY = "Neither party appealed the first-instance judgment in Li v. Liu, so the judgment took legal effect."
+FEE_AND_AWARD = ("In Li v. Liu, the Beijing Internet Court awarded the plaintiff RMB 500 in damages. "
+                 "The court fee in Li v. Liu was RMB 50, and the court ordered the defendant to bear it.")
+
+
+def test_polarity_a_sentence_affirming_what_its_source_denies_is_not_supported() -> None:
+    from assistant.citations import polarity_agrees
+
+    assert not polarity_agrees("Yes, the judgment in Li v. Liu was appealed.", FINALITY)
+    assert polarity_agrees("Neither party appealed the judgment in Li v. Liu.", FINALITY)
+    assert polarity_agrees("The judgment was not appealed and took legal effect.", FINALITY)
+    machine = "The court held that a work made by a machine alone cannot be protected by copyright."
+    assert not polarity_agrees("A work made by a machine alone can be protected by copyright.", machine)
+    assert not CitationChecker().run("Yes, the judgment in Li v. Liu was appealed [1].", [FINALITY])[0].supported
+
+
+def test_figures_must_sit_in_a_sentence_about_the_same_thing() -> None:
+    from assistant.citations import figures_in_context
+
+    assert figures_in_context("The court awarded RMB 500 in damages.", FEE_AND_AWARD)
+    assert not figures_in_context("The court awarded RMB 50 in damages.", FEE_AND_AWARD)
+    assert figures_in_context("The court fee was RMB 50.", FEE_AND_AWARD)
+    dated = "Li v. Liu is a judgment of the Beijing Internet Court, delivered on 27 November 2023."
+    assert figures_in_context("The court decided the case on 27 November 2023.", dated)
+    assert not CitationChecker().run("Li was awarded RMB 50 in damages [1].", [FEE_AND_AWARD])[0].supported

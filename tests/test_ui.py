@@ -4,16 +4,18 @@ driven with a fake answer pipeline."""
 from __future__ import annotations
 
 import inspect
+import json
 from pathlib import Path
 
 import gradio as gr
 import pytest
 
 from assistant.answer import Answer, AnswerEvent, Citation, InvalidQuestion
+from assistant.cases import CARD_LOCATOR
 from assistant.config import Settings
 from assistant.retrieval import Passage
 from ui import render
-from ui.app import Engine, build_app, launch_options, serve
+from ui.app import Engine, _choice_label, build_app, launch_options, serve
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -210,6 +212,85 @@ def test_library_table_filters_and_escapes() -> None:
     assert "The library is empty" in render.render_library({})
     view = render.render_document("user-x", documents["user-x"], [("¶1", f"text {SCRIPT}")])
     assert "<script" not in view and "text &lt;script&gt;" in view
+
+
+CARD = {"court": "Beijing Internet Court, first instance (¶1)",
+        "remedies": f"RMB 500 in damages {SCRIPT} and a public apology (¶29-30)",
+        "appeal": "Neither party appealed (¶33)"}
+CARDED = Passage(
+    "c3", "cn-bjic-2023-li-v-liu", "Li v. Liu", "¶30", "The defendant shall pay RMB 500 in damages.", 0.03,
+    metadata={**LI.metadata, "paragraph": "30", "card": json.dumps(CARD, ensure_ascii=False), "status": "final",
+              "as_of": "2026-11-29", "topics": "ai-output-authorship", "aliases": '["Li v. Liu"]'},
+)
+
+
+def carded_answer(answered_from: str = "card") -> Answer:
+    quote = "The defendant shall pay RMB 500 in damages."
+    return Answer(question="How much did the court award in Li v. Liu?",
+                  answer="Li v. Liu: the court ordered RMB 500 in damages and a public apology. [1]", refused=False,
+                  citations=[Citation(1, CARDED.source_id, CARDED.title, CARDED.locator, quote, True, CARDED.metadata)],
+                  passages=[CARDED], timings={"total_s": 0.1}, answered_from=answered_from,  # type: ignore[arg-type]
+                  linked=[CARDED.source_id])
+
+
+def test_citation_shows_the_case_card_under_the_passage_escaped() -> None:
+    turn = render.Turn(question="q", status="done", passages=[CARDED], answer=carded_answer())
+    html = render.render_sources([turn], 0, focus=1)
+    assert "<script" not in html and "RMB 500 in damages &lt;script&gt;alert(1)&lt;/script&gt; and a public apology" in html
+    assert html.index('class="ca-passage"') < html.index('class="ca-casecard"')  # the passage stays on top
+    for label in ("Court", "Remedies", "Appeal"):
+        assert f"<th>{label}</th>" in html
+    assert '<span class="ca-pin">¶29–30</span>' in html and "(¶29-30)" not in html  # the pinpoint, shown apart
+    assert "<dt>Status</dt><dd>final · current to 2026-11-29</dd>" in html
+    # the row behind the cited paragraph (¶30) is marked, and the folded card opens on it
+    assert '<details class="ca-casecard-box" open>' in html
+    assert html.count("ca-casecard-hit") == 1 and "ca-casecard-hit\"><th>Remedies" in html
+
+    # a citation of the card passage itself does not repeat the card; a document without one shows none
+    card_passage = Passage("c4", CARDED.source_id, CARDED.title, CARD_LOCATOR, "Court: …", 0.03, CARDED.metadata)
+    cited = Citation(1, CARDED.source_id, CARDED.title, CARD_LOCATOR, "Court: …", True, CARDED.metadata)
+    assert "ca-casecard" not in render.render_citation(cited, [card_passage], 0, True)
+    plain = render.render_sources([render.Turn(question="q", status="done", passages=[LI, THALER],
+                                               answer=cited_answer())])
+    assert "ca-casecard" not in plain and "<dt>Status</dt>" not in plain
+
+
+def test_an_answer_from_the_card_says_so() -> None:
+    html = render.render_transcript([render.Turn(question="q", status="done", answer=carded_answer())])
+    assert "Stated from the case card; each line cites the paragraph it comes from." in html
+    assert "ca-verified-note" in html  # the verified note stays
+    mixed = render.render_transcript([render.Turn(question="q", status="done", answer=carded_answer("card+model"))])
+    assert "ca-card-note" in mixed and "the rest is the model" in mixed
+    model = render.render_transcript([render.Turn(question="q", status="done", answer=cited_answer())])
+    assert "ca-card-note" not in model
+    exported = render.conversation_markdown([render.Turn(question="q", status="done", answer=carded_answer())])
+    assert "*Stated from the case card" in exported
+
+
+def test_library_shows_status_and_the_card_above_the_text() -> None:
+    # a manifest entry's card is the dumped model: fields it lacks are None
+    card = {name: None for name in ("court", "decided", "case_number", "parties", "claimed", "held", "remedies",
+                                    "appeal")} | CARD
+    documents = {
+        "cn-li": {"origin": "curated", "status": "complete", "chunks": 2,
+                  "meta": {"title": "Li v. Liu", "jurisdiction": "CN", "doc_type": "judgment", "status": "appeal pending",
+                           "as_of": "2026-11-29", "card": card, "sources": []}},
+        "user-x": {"origin": "user", "status": "complete", "chunks": 1, "meta": {"title": "Memo", "card": None}},
+    }
+    table = render.render_library(documents)
+    assert "<th>Status</th>" in table and "appeal pending" in table and "to 2026-11-29" in table
+    assert "complete" not in table  # the manifest's own indexing status is not the document's
+    view = render.render_document("cn-li", documents["cn-li"], [("¶30", "The defendant shall pay RMB 500."),
+                                                                 (CARD_LOCATOR, "Court: Beijing Internet Court (¶1)")])
+    assert "<script" not in view and "&lt;script&gt;" in view
+    assert view.index('class="ca-casecard"') < view.index('class="ca-chunk"')
+    assert "<th>Decided</th>" not in view and "None" not in view  # empty fields are left out
+    assert view.count("ca-chunk-text") == 1  # the indexed card passage is not shown a second time
+    assert "<dd>appeal pending · current to 2026-11-29</dd>" in view
+    memo = render.render_document("user-x", documents["user-x"], [("¶1", "text")])
+    assert "ca-casecard" not in memo and "Status" not in memo
+    assert _choice_label(documents, "cn-li") == "Li v. Liu — appeal pending"
+    assert _choice_label(documents, "user-x") == "Memo (added by you)"
 
 
 # -- the app with a fake pipeline -------------------------------------------------------------------

@@ -264,6 +264,15 @@ def _title(documents: dict[str, dict[str, Any]], source_id: str) -> str:
     return str((documents.get(source_id, {}).get("meta") or {}).get("title") or source_id)
 
 
+def _choice_label(documents: dict[str, dict[str, Any]], source_id: str) -> str:
+    """A document as the picker lists it: its title, its status (so an appeal pending shows before
+    it is opened) and whether the user added it."""
+    entry = documents.get(source_id, {})
+    status = (entry.get("meta") or {}).get("status")
+    return (_title(documents, source_id) + (f" — {status}" if status else "")
+            + (" (added by you)" if entry.get("origin") == "user" else ""))
+
+
 def _get_json(url: str, api_key: str | None = None) -> dict[str, Any]:
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {api_key}"} if api_key else {})
     try:
@@ -356,7 +365,7 @@ def build_app(settings: Settings, pipeline: Any | None = None, library: Library 
                         gr.Markdown("**Read or remove a document**")
                         doc_pick = gr.Dropdown(label="Document", choices=[], value=None, elem_id="ca-doc-pick")
                         with gr.Row():
-                            view_btn = gr.Button("Show its text", elem_id="ca-doc-view-btn")
+                            view_btn = gr.Button("Show its card and text", elem_id="ca-doc-view-btn")
                             remove_btn = gr.Button("Remove (documents you added only)", variant="stop",
                                                    elem_id="ca-doc-remove")
                         remove_status = gr.HTML("", elem_id="ca-remove-status")
@@ -458,8 +467,7 @@ def build_app(settings: Settings, pipeline: Any | None = None, library: Library 
         def library_views(juris: str, doc_type: str, origin: str, picked: str | None = None) -> tuple[Any, Any]:
             documents = engine.documents()
             table = render.render_library(documents, juris or None, doc_type or None, origin or None)
-            choices = [(f"{_title(documents, sid)}" + (" (added by you)" if e.get("origin") == "user" else ""), sid)
-                       for sid, e in render.filter_documents(documents)]
+            choices = [(_choice_label(documents, sid), sid) for sid, _ in render.filter_documents(documents)]
             value = picked if picked in documents else None
             return table, gr.update(choices=choices, value=value)
 

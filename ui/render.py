@@ -16,6 +16,14 @@ from datetime import datetime
 from typing import Any
 
 from assistant.answer import Answer, Citation
+from assistant.cases import (
+    CARD_LABELS,
+    CARD_LOCATOR,
+    card_fields,
+    paragraph_numbers,
+    pinpoint_paragraphs,
+    without_pinpoint,
+)
 from assistant.retrieval import Passage
 
 EXAMPLE_QUESTIONS: tuple[str, ...] = (
@@ -30,6 +38,13 @@ DISCLAIMER = (
     "Research aid, not legal advice. Answers are drawn only from the documents in this library; "
     "always read the cited sources."
 )
+
+# Said under an answer whose lines were stated from case cards, so a reader knows where they come from.
+CARD_NOTES = {
+    "card": "Stated from the case card; each line cites the paragraph it comes from.",
+    "card+model": "The first lines are stated from the case card, each citing the paragraph it comes from; "
+                  "the rest is the model's reading of the sources.",
+}
 
 REFUSAL_HEADINGS = {
     "not_covered": "Not covered by the library",
@@ -151,8 +166,11 @@ def render_bot(turn: Turn, index: int) -> str:
     verified_note = (f'<div class="ca-verified-note">✓ Each sentence above was checked against the passage it cites '
                      f'({len(answer.citations)} source{"s" if len(answer.citations) != 1 else ""}). '
                      f'Click a marker to see it.</div>') if answer.citations else ""
+    card_note = CARD_NOTES.get(answer.answered_from, "")
+    if card_note:
+        card_note = f'<div class="ca-card-note">{esc(card_note)}</div>'
     return (f'<div class="ca-msg ca-bot ca-answered"><div class="ca-role">Assistant</div>'
-            f'<div class="ca-text ca-verified">{render_answer_text(answer, index)}</div>{verified_note}'
+            f'<div class="ca-text ca-verified">{render_answer_text(answer, index)}</div>{verified_note}{card_note}'
             f'{_unverified_block(answer.unverified, "Left out: the sources do not support these sentences")}'
             f"{meta}</div>")
 
@@ -223,6 +241,48 @@ def highlight(text: str, quote: str) -> str:
     return esc(text)
 
 
+def status_text(metadata: dict[str, Any]) -> str:
+    """"final · current to 2026-11-29": how settled a document is and how recent the entry, so a
+    reader can tell a final judgment from one under appeal, or a stale entry."""
+    status, as_of = metadata.get("status"), metadata.get("as_of")
+    return " · ".join(bit for bit in (str(status or ""), f"current to {as_of}" if as_of else "") if bit)
+
+
+def case_card(metadata: dict[str, Any]) -> dict[str, str]:
+    """A document's case card in card order, from passage metadata (a JSON string) or a manifest
+    entry (a dict whose empty fields are None)."""
+    raw = metadata.get("card")
+    if isinstance(raw, dict):
+        raw = {name: value for name, value in raw.items() if value not in (None, "")}
+    fields = card_fields({"card": raw})
+    return {name: fields[name] for name in CARD_LABELS if fields.get(name, "").strip()}
+
+
+def _pinpoint(value: str) -> str:
+    """The pinpoint a card value ends with, for display: "… (¶29-30)" -> "¶29–30"."""
+    text = value.strip()
+    tail = text[len(without_pinpoint(text)):].strip().removeprefix("(").removesuffix(")")
+    return re.sub(r"(?<=\d)\s*-\s*(?=¶?\d)", "–", tail)
+
+
+def render_case_card(card: dict[str, str], cited: set[int] | None = None, folded: bool = True) -> str:
+    """The card as label / value / pinpoint rows. Rows whose pinpoint names a ``cited`` paragraph
+    are marked, and a folded card opens when one is, so the fact behind a citation is in view."""
+    if not card:
+        return ""
+    rows, hit = [], False
+    for name, value in card.items():
+        marked = bool(cited and cited & set(pinpoint_paragraphs(value)))
+        hit |= marked
+        row_class = ' class="ca-casecard-hit"' if marked else ""
+        rows.append(f"<tr{row_class}><th>{esc(CARD_LABELS[name])}</th><td>{esc(without_pinpoint(value))} "
+                    f'<span class="ca-pin">{esc(_pinpoint(value))}</span></td></tr>')
+    table = f'<table class="ca-casecard">{"".join(rows)}</table>'
+    if not folded:
+        return f'<div class="ca-casecard-box"><div class="ca-section">Case card</div>{table}</div>'
+    return f'<details class="ca-casecard-box"{" open" if hit else ""}><summary>Case card</summary>{table}</details>'
+
+
 def _meta_list(metadata: dict[str, Any], locator: str | None = None) -> str:
     rows = [
         ("Court or body", metadata.get("court_or_body")),
@@ -230,6 +290,7 @@ def _meta_list(metadata: dict[str, Any], locator: str | None = None) -> str:
         ("Case number", metadata.get("case_number")),
         ("Jurisdiction", metadata.get("jurisdiction")),
         ("Type", metadata.get("doc_type")),
+        ("Status", status_text(metadata)),
         ("Locator", locator),
     ]
     items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows if v)
@@ -248,12 +309,15 @@ def render_citation(citation: Citation, passages: Sequence[Passage], turn_index:
     state = ('<span class="ca-badge-verified">verified</span>' if citation.supported
              else '<span class="ca-badge-unverified">not verified</span>')
     classes = "ca-card ca-citation" + (" ca-focus" if focus else "")
+    # A cited card passage is the card already; any other passage of a case shows the card under it.
+    card = "" if citation.locator == CARD_LOCATOR else render_case_card(
+        case_card(metadata), paragraph_numbers(str(metadata.get("paragraph") or "")))
     return (
         f'<div class="{classes}" id="ca-cite-{turn_index}-{citation.n}" data-n="{citation.n}">'
         f'<div class="ca-card-head"><span class="ca-num">[{citation.n}]</span> '
         f'<span class="ca-title">{esc(citation.title)}</span> {state}</div>'
         f"{_meta_list(metadata, citation.locator)}"
-        f'<blockquote class="ca-passage">{body}</blockquote>'
+        f'<blockquote class="ca-passage">{body}</blockquote>{card}'
         f'<div class="ca-card-foot">{link(metadata.get("source_url"))}'
         f'<span class="ca-sid">{esc(citation.source_id)}</span></div></div>'
     )
@@ -347,6 +411,7 @@ def render_library(documents: dict[str, dict[str, Any]], jurisdiction: str | Non
         sources = meta.get("sources") or []
         origin_label = ('<span class="ca-origin-user">added by you</span>' if entry.get("origin") == "user"
                         else '<span class="ca-origin-curated">curated</span>')
+        as_of = f'<div class="ca-sub ca-nowrap">to {esc(meta["as_of"])}</div>' if meta.get("as_of") else ""
         body.append(
             "<tr>"
             f'<td class="ca-doc-title">{esc(meta.get("title") or source_id)}<div class="ca-sid">{esc(source_id)}</div></td>'
@@ -355,27 +420,29 @@ def render_library(documents: dict[str, dict[str, Any]], jurisdiction: str | Non
             f'<td>{esc(meta.get("court_or_body") or "—")}</td>'
             f'<td class="ca-nowrap">{esc(meta.get("date") or "—")}</td>'
             f'<td>{esc(meta.get("case_number") or "—")}</td>'
+            f'<td>{esc(meta.get("status") or "—")}{as_of}</td>'
             f'<td>{origin_label}<div class="ca-sub">{esc(_plural(int(entry.get("chunks") or 0), "passage"))}</div></td>'
             f"<td>{link(sources[0], 'link') if sources else '—'}</td>"
             "</tr>"
         )
     return (summary + '<div class="ca-table-wrap"><table class="ca-library"><thead><tr>'
             "<th>Title</th><th>Jurisdiction</th><th>Type</th><th>Court or body</th><th>Date</th>"
-            "<th>Case number</th><th>Origin</th><th>Source</th></tr></thead>"
+            "<th>Case number</th><th>Status</th><th>Origin</th><th>Source</th></tr></thead>"
             f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
 def render_document(source_id: str, entry: dict[str, Any] | None, chunks: Sequence[tuple[str, str]]) -> str:
-    """One document's passages, as indexed (plain text, escaped)."""
+    """One document's case card (if any), then its passages as indexed (plain text, escaped)."""
     if entry is None:
         return '<p class="ca-muted">Choose a document to read its indexed text.</p>'
     meta = entry.get("meta") or {}
+    card = render_case_card(case_card(meta), folded=False)
     items = "".join(
         f'<div class="ca-chunk"><div class="ca-sub">{esc(locator)}</div><div class="ca-chunk-text">{esc(text)}</div></div>'
-        for locator, text in chunks
+        for locator, text in chunks if not (card and locator == CARD_LOCATOR)  # shown above already
     ) or '<p class="ca-muted">No indexed text.</p>'
     return (f'<div class="ca-docview"><div class="ca-panel-title">{esc(meta.get("title") or source_id)}</div>'
-            f"{_meta_list(meta)}{''.join(link(u) for u in (meta.get('sources') or [])[:1])}{items}</div>")
+            f"{_meta_list(meta)}{''.join(link(u) for u in (meta.get('sources') or [])[:1])}{card}{items}</div>")
 
 
 def render_notice(lines: Sequence[tuple[str, str]]) -> str:
@@ -411,6 +478,8 @@ def conversation_markdown(turns: Sequence[Turn], now: datetime | None = None) ->
                     f"{answer.answer}", ""]
         else:
             out += [answer.answer, ""]
+            if answer.answered_from in CARD_NOTES:
+                out += [f"*{CARD_NOTES[answer.answered_from]}*", ""]
         if answer.unverified:
             out += ["Not verified against the sources (left out of the answer):", ""]
             out += [f"- ~~{s}~~ *(not verified)*" for s in answer.unverified] + [""]

@@ -77,6 +77,18 @@ blockquote.ca-passage mark { background: #fff0a6; color: inherit; padding: 0 .1e
 a.ca-link { text-decoration: none; }
 details.ca-more > summary { cursor: pointer; font-size: .85rem; color: var(--body-text-color-subdued, #555); margin: .2rem 0 .4rem 0; }
 .ca-muted { color: var(--body-text-color-subdued, #777); font-size: .9rem; }
+.ca-card-note { font-size: .8rem; color: var(--body-text-color-subdued, #555); margin-top: .2rem; }
+
+/* case card: one row per fact, its paragraph small */
+.ca-casecard-box { margin: .35rem 0; font-size: .82rem; }
+details.ca-casecard-box > summary { cursor: pointer; color: var(--body-text-color-subdued, #555); }
+table.ca-casecard { width: 100%; border-collapse: collapse; margin-top: .2rem; }
+table.ca-casecard th, table.ca-casecard td { text-align: left; vertical-align: top; padding: .1rem .4rem .1rem 0;
+  border: none; border-bottom: 1px solid var(--border-color-primary, #eee); overflow-wrap: anywhere; }
+table.ca-casecard th { font-weight: normal; color: var(--body-text-color-subdued, #777); white-space: nowrap; width: 1%; }
+.ca-casecard-hit td, .ca-casecard-hit th { background: #fff8d6; }
+.dark .ca-casecard-hit td, .dark .ca-casecard-hit th { background: #4a3f00; }
+.ca-pin { font-size: .72rem; color: var(--body-text-color-subdued, #888); white-space: nowrap; }
 
 /* library */
 .ca-lib-summary { font-size: .88rem; color: var(--body-text-color-subdued, #666); margin-bottom: .4rem; }
