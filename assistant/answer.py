@@ -21,6 +21,7 @@ from assistant.cases import (
     CARD_LABELS,
     CARD_LABELS_ZH,
     CARD_LOCATOR,
+    aliases_of,
     answer_types,
     asks_reasoning,
     card_fields,
@@ -306,7 +307,8 @@ class EvidenceSelector:
         return 0.5 * lexical + 0.5 * np.clip(vectors[1:] @ vectors[0], 0.0, 1.0)
 
     def run(self, query: str, passages: list[Passage]) -> list[Passage]:
-        pool = [p for p in passages if not _question_only(p) and not addresses_the_model(p.text)][: self.candidates]
+        pool = [p for p in passages if not _question_only(p) and not addresses_the_model(p.text)
+                and p.locator != CARD_LOCATOR][: self.candidates]
         if not pool:
             return []
         sentences = [split_sentences(p.text) or [p.text] for p in pool]
@@ -513,12 +515,13 @@ class AnswerPipeline:
                 if not value or not paragraphs:
                     continue
                 claim = without_pinpoint(value)
-                support = self.checker.scores(claim, ["\n".join(p.text for p in paragraphs)])[0]
+                case = _case_name(metadata, language)
+                english_line = f"{CARD_LABELS[name]} in {_case_name(metadata)}: {claim}."
+                support = self.checker.scores(english_line, ["\n".join(p.text for p in paragraphs)],
+                                              _case_name(metadata))[0]
                 if support < self.checker.threshold:
                     continue  # the card line and its paragraph disagree: let the model read instead
-                case = _case_name(metadata)
-                label = CARD_LABELS_ZH[name] if language == "zh" else CARD_LABELS[name]
-                text = f"{label}({case}):{claim}。" if language == "zh" else f"{label} in {case}: {claim}."
+                text = f"{case}的{CARD_LABELS_ZH[name]}:{claim}。" if language == "zh" else english_line
                 shown.append(_Shown(text, paragraphs[:3]))
         return shown
 
@@ -599,6 +602,8 @@ class AnswerPipeline:
         model_text = "" if reply.none_relevant else "".join(pieces).strip()
         statements = self._check(question, model_text, evidence, result.linked)
         shown = [_Shown(s.text, [evidence[n - 1] for n in s.cited]) for s in statements if s.supported]
+        if statements and not statements[0].supported and not cards and not _answers_topic(question, shown):
+            shown = []  # the model's direct answer failed; what is left is context, not an answer
         answer = self._compose(question, cards, shown, statements, result, language, timings,
                                "card+model" if cards else "model", evidence=evidence, model_text=model_text)
         answer.timings["total_s"] = time.perf_counter() - started
@@ -697,10 +702,25 @@ class AnswerPipeline:
                       timings=timings, language=language, refusal_reason=reason, answered_from="none")
 
 
-def _case_name(metadata: dict[str, Any]) -> str:
-    """A case's short name for an answer: the head of its title ("Li v. Liu")."""
+def _case_name(metadata: dict[str, Any], language: str = "en") -> str:
+    """A case's short name for an answer: for a Chinese answer its first Chinese alias, otherwise
+    the head of its title ("Li v. Liu")."""
+    if language == "zh":
+        chinese = [a for a in aliases_of(metadata) if has_chinese(a)]
+        if chinese:
+            return chinese[0]
     title = str(metadata.get("title") or metadata.get("source_id") or "")
     return re.split(r"\s[(（—–]|,", title, maxsplit=1)[0].strip() or title
+
+
+def _answers_topic(question: str, shown: list[_Shown]) -> bool:
+    """Whether the sentences left touch at least a third of the question's topic words."""
+    english = to_english(question) if has_chinese(question) else question
+    wanted = {t for t in tokenize(english) if t not in _QUESTION_WORDS and t.isascii()}
+    if not wanted:
+        return True
+    said = set().union(*(set(tokenize(s.text)) | set(tokenize(to_english(s.text))) for s in shown)) if shown else set()
+    return len(wanted & said) / len(wanted) >= 0.34
 
 
 def _same_sentence(a: str, b: str) -> bool:

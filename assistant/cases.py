@@ -118,9 +118,11 @@ class CaseLinker:
     def __init__(self, documents: Iterable[tuple[str, dict[str, object]]]) -> None:
         self.documents: dict[str, CaseRef] = {}
         self.parties: dict[str, set[str]] = {}
+        self.clues: dict[str, set[str]] = {}
         names: list[_Name] = []
         for source_id, metadata in documents:
             title = str(metadata.get("title") or "")
+            self.clues[source_id] = set(re.findall(r"\w+", _fold(f"{title} {metadata.get('court_or_body') or ''}")))
             is_case = str(metadata.get("doc_type") or "") in CASE_DOC_TYPES or bool(metadata.get("card"))
             self.documents[source_id] = CaseRef(source_id, title, is_case)
             candidates = list(aliases_of(metadata))
@@ -159,8 +161,23 @@ class CaseLinker:
                     continue
                 taken.append(span)
                 found.append((span[0], name.source_id))
-        ordered = [source_id for _, source_id in sorted(found)]
+        by_start: dict[int, list[str]] = {}
+        for start, source_id in sorted(found):
+            by_start.setdefault(start, []).append(source_id)
+        ordered: list[str] = []
+        for sharing in by_start.values():
+            ordered += self._narrowed(sharing, folded)
         return list(dict.fromkeys(ordered))
+
+    def _narrowed(self, sharing: list[str], folded: str) -> list[str]:
+        """Documents sharing a name ("the Ultraman case"), narrowed to those the rest of the text
+        points at by a word of their own title or court ("Guangzhou"); all of them when it is silent."""
+        if len(sharing) < 2:
+            return sharing
+        words = set(re.findall(r"\w+", folded))
+        common = set.intersection(*(self.clues.get(s, set()) for s in sharing))
+        pointed = [s for s in sharing if (self.clues.get(s, set()) - common) & words]
+        return pointed or sharing
 
     def by_party(self, text: str) -> list[str]:
         """Cases one of whose party names ("Li" of "Li v. Liu") the text uses as a capitalised word.

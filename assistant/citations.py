@@ -103,8 +103,8 @@ _FIGURE_NOISE = frozenset(tokenize(
 _SAME_ACT = (
     ("#decide", ("deliver", "hand", "render", "issu", "rul", "decid", "decision", "judgment", "pronounc",
                  "held", "hold", "found", "find")),
-    ("#award", ("award", "damag", "compens", "pay", "paid")),
-    ("#claim", ("claim", "sought", "seek", "ask", "demand", "request")),
+    ("#award", ("award", "damag", "compens", "pay", "paid", "remed", "赔")),
+    ("#claim", ("claim", "sought", "seek", "ask", "demand", "request", "索赔", "请求")),
     ("#post", ("post", "publish", "upload", "shar", "onlin")),
     ("#file", ("fil", "sue", "sued", "lodg", "brought", "bring", "suit")),
     ("#appeal", ("appeal", "effect", "final")),
@@ -133,20 +133,38 @@ def _content(text: str) -> set[str]:
     return set(tokenize(text)) - _GENERIC
 
 
+_LATIN_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
+
+
+def _negated_span(words: set[str], sentence: str) -> tuple[int, bool]:
+    """How many of ``words`` the sentence holds, and whether the stretch of it that holds them
+    (with the two words before, where "neither party" or "not" sits) is negated."""
+    raw = _LATIN_WORD.findall(sentence)
+    stems = [set(tokenize(w)) for w in raw]
+    hits = [i for i, stem in enumerate(stems) if stem & words]
+    if not hits:
+        return 0, False
+    shared = len(set().union(*(stems[i] for i in hits)) & words)
+    return shared, negated(" ".join(raw[max(0, hits[0] - 2): hits[-1] + 1]))
+
+
 def polarity_agrees(statement: str, passage: str) -> bool:
-    """Each clause of the statement (with two or more content words) agrees in negation with the
-    passage clause it overlaps most; a clause that matches nothing is left to the other checks."""
-    passage_clauses = [(c, _content(c)) for sentence in split_sentences(passage) for c in _clauses(sentence)]
+    """Each clause of the statement (two or more content words) agrees in negation with the passage
+    sentence that holds most of its words, read over the stretch where those words sit: "the
+    judgment was appealed" disagrees with "neither party appealed the judgment", while "the judgment
+    took legal effect" agrees with "neither party appealed, so the judgment took legal effect".
+    Chinese sentences are left to the other checks."""
+    if has_chinese(statement):
+        return True
+    sentences = split_sentences(passage) or [passage]
     for clause in _clauses(statement):
         words = _content(clause)
         if len(words) < 2:
             continue
-        best, overlap = None, 0
-        for text, tokens in passage_clauses:
-            shared = len(words & tokens)
-            if shared > overlap:
-                best, overlap = text, shared
-        if best is not None and overlap >= min(2, len(words)) and negated(clause) != negated(best):
+        best = max(sentences, key=lambda sentence: _negated_span(words, sentence)[0])
+        shared = _negated_span(words, best)[0]
+        negative = _negated_span(set(tokenize(clause)), best)[1]  # generic words ("work") bound the stretch too
+        if shared >= 2 and negated(clause) != negative:
             return False
     return True
 
@@ -158,14 +176,18 @@ def _figure_words(text: str) -> set[str]:
     return _acts({t for t in tokens - _FIGURE_NOISE if not t.isdigit()})
 
 
-def figures_in_context(statement: str, passage: str) -> bool:
+def figures_in_context(statement: str, passage: str, question: str = "") -> bool:
     """Every number of the statement appears in a passage sentence that shares what the statement
-    says about it (a content word, or the same act: awarding, deciding, claiming…)."""
+    says about it (a content word, or the same act: awarding, deciding, claiming…). Names do not
+    count (every sentence of a case may carry them); a bare figure ("RMB 5,000") takes its subject
+    from the question it answers."""
     wanted = _numbers(statement)
     if not wanted:
         return True
-    capitalised = {w.lower().rstrip("'’") for w in _WORD.findall(statement) if w[0].isupper()}
-    about = _figure_words(statement) - capitalised
+    names = {w.lower().rstrip("'’") for w in _WORD.findall(passage) if w[0].isupper()}
+    about = _figure_words(statement) - names
+    if not about - {n.lower() for n in wanted}:
+        about = _figure_words(question) - names
     sentences = split_sentences(passage) or [passage]
     for number in wanted:
         holders = [s for s in sentences if number in _numbers(s)]
@@ -220,7 +242,7 @@ class CitationChecker:
             if not wanted <= _numbers(passage) or not names <= _words(passage):
                 combined[index] = 0.0
             elif combined[index] >= self.threshold and not (
-                polarity_agrees(sentence, passage) and figures_in_context(sentence, passage)
+                polarity_agrees(sentence, passage) and figures_in_context(sentence, passage, question)
             ):
                 combined[index] = 0.0
         return combined

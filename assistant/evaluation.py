@@ -469,7 +469,30 @@ class EvalReport:
             latency[f"{name}_p50_s"] = _percentile(values, 50)
             latency[f"{name}_p95_s"] = _percentile(values, 95)
         result["latency"] = latency
+        if not self.retrieval_only:
+            result["answered_from"] = self._by_origin(rows)
         return result
+
+    @staticmethod
+    def _by_origin(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Answers by where they came from (``model``, ``card``, ``card+model``, ``none`` for a
+        refusal): how many, their share of fact questions, must_mention rate and latency, so the
+        card path's coverage, correctness and speed can be read off one run."""
+        facts = [r for r in rows if r.get("kind") == "fact" and r["answerable"]]
+        origins: dict[str, dict[str, Any]] = {}
+        for origin in sorted({str(r.get("answered_from")) for r in rows if r.get("refused") is not None}):
+            mine = [r for r in rows if str(r.get("answered_from")) == origin]
+            totals = [r["total_s"] for r in mine if r.get("total_s") is not None]
+            firsts = [r["first_token_s"] for r in mine if r.get("first_token_s") is not None]
+            origins[origin] = {
+                "questions": len(mine),
+                "share_of_fact_questions": _share(sum(str(r.get("answered_from")) == origin for r in facts), len(facts)),
+                "must_mention_rate": _share(sum(r["must_mention_met"] or 0 for r in mine),
+                                            sum(r["must_mention_asked"] for r in mine)),
+                "first_token_p50_s": _percentile(firsts, 50),
+                "total_p50_s": _percentile(totals, 50),
+            }
+        return origins
 
     def to_json(self) -> dict[str, Any]:
         return {**self.metrics(), "per_question": self.per_question}

@@ -16,7 +16,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field, PrivateAttr
 
-from assistant.cases import CaseLinker, answer_types, paragraph_numbers, types_in
+from assistant.cases import CaseLinker, answer_types, asks_reasoning, paragraph_numbers, types_in
 from assistant.glossary import has_chinese, to_english
 from assistant.index import LexicalView, Library, passage_text
 from assistant.lexical import tokenize
@@ -251,6 +251,9 @@ class HybridRetriever(BaseRetriever):
                 wanted = answer_types(f"{part} {english}")
                 if wanted:
                     lists.append([row for row in by_lexical if wanted & types_in(view.texts[row])])
+                if asks_reasoning(part):
+                    lists.append([row for row in by_lexical
+                                  if _REASONING_SECTION.search(str(view.metadatas[row].get("section", "")))])
                 if chinese:
                     lists.append([row for row in by_lexical if has_chinese(view.texts[row])])
                 scores = {row: 0.0 for row in rows}
@@ -316,6 +319,11 @@ _QUESTION_TOKENS = frozenset(tokenize(
 _PART_BREAK = re.compile(r"[?？;；]|,\s*(?:and\s+)?(?=why|how|what|when|where|who|which|whether|did|was|were)|"
                          r"\band\s+(?=why|how|what|when|where|who|which|whether)|以及|并且|另外|，(?=为什么|为何|如何|是否)",
                          re.IGNORECASE)
+
+
+# Section headings under which a judgment gives its reasons: where a "why" question is answered.
+_REASONING_SECTION = re.compile(r"reason|holding|analysis|discussion|findings|decision|判决理由|法院认为|裁判要旨|理由",
+                                re.IGNORECASE)
 
 
 def question_parts(question: str) -> list[str]:

@@ -135,7 +135,8 @@ def _better(name: str, a: float | None, b: float | None) -> bool:
     """Whether value ``a`` beats ``b`` on metric ``name`` (latencies and the two error rates: lower)."""
     if a is None or b is None or a == b:
         return False
-    lower = name.endswith("_s") or name in ("false_refusal_rate", "unsupported_sentence_rate")
+    lower = name.endswith("_s") or name in ("false_refusal_rate", "unsupported_sentence_rate", "known_wrong_rate",
+                                            "known_wrong_verified")
     return a < b if lower else a > b
 
 

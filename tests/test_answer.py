@@ -1,5 +1,6 @@
 """The answer pipeline: fast tests of its parts, and slow end-to-end tests with the real default model."""
 
+import re
 import shutil
 from pathlib import Path
 
@@ -135,3 +136,104 @@ def test_a_passage_that_gives_the_assistant_orders_is_never_evidence() -> None:
     honest = Passage("2", "s2", "t", "l", "The court awarded the plaintiff RMB 500 and ordered an apology.", 1.0)
     assert addresses_the_model(hostile.text) and not addresses_the_model(honest.text)
     assert [p.chunk_id for p in EvidenceSelector().run("What did the court award?", [hostile, honest])] == ["2"]
+
+
+# -- the right case, the right paragraph, the right polarity ------------------------------------
+
+class _Links:
+    """The part of the retriever's link view that the checks read, over two fake cases."""
+
+    def __init__(self) -> None:
+        from assistant.cases import CaseLinker
+
+        self.linker = CaseLinker([("case-a", {"title": "Alpha v. Beta", "doc_type": "judgment"}),
+                                  ("case-b", {"title": "Gamma v. Delta", "doc_type": "judgment"}),
+                                  ("note", {"title": "A commentary", "doc_type": "commentary"})])
+        self.view = type("View", (), {"bm25": type("BM25", (), {"vocabulary": {}})()})()
+
+
+class _Retriever:
+    def links(self) -> _Links:
+        return _Links()
+
+
+def _checking_pipeline() -> AnswerPipeline:
+    from assistant.citations import CitationChecker
+
+    return AnswerPipeline(retriever=_Retriever(), llm=lambda: None, checker=CitationChecker())  # type: ignore[arg-type]
+
+
+def test_a_sentence_citing_another_case_than_the_one_asked_about_is_not_supported() -> None:
+    evidence = [Passage("1", "case-b", "Gamma v. Delta", "Remedies ¶3", "The court awarded RMB 9,000 in damages.", 1.0)]
+    statements = _checking_pipeline()._check("How much did Alpha v. Beta award?", "The court awarded RMB 9,000 [1].",
+                                             evidence, ["case-a"])
+    assert not statements[0].supported
+    # A comparison may cite both cases; commentary may always be cited.
+    compared = _checking_pipeline()._check("Compare Alpha v. Beta with Gamma v. Delta", "The court awarded RMB 9,000 [1].",
+                                           evidence, ["case-a", "case-b"])
+    assert compared[0].supported
+
+
+def test_a_sentence_copying_the_worked_example_is_never_shown() -> None:
+    from assistant.answer import repeats_example
+
+    assert repeats_example("The tribunal ordered Osprey Ferries to refund 40 florins.", {"tribunal", "order"})
+    assert not repeats_example("The court ordered the defendant to pay RMB 500.", {"court", "order"})
+    evidence = [Passage("1", "case-a", "Alpha v. Beta", "¶4",
+                        "The tribunal ordered Osprey Ferries to refund 40 florins of the 90 florins claimed.", 1.0)]
+    statements = _checking_pipeline()._check("What was ordered?", "Osprey Ferries had to refund 40 florins [1].",
+                                             evidence, [])
+    assert not statements[0].supported
+
+
+def _card_appeal(library: Library, source_id: str) -> str:
+    from assistant.cases import card_fields
+
+    return card_fields(library.document_chunks(source_id)[0]).get("appeal", "")
+
+
+@pytest.mark.slow
+def test_a_question_naming_a_case_is_answered_from_that_case(pipeline: AnswerPipeline) -> None:
+    answer = pipeline.ask("In the Half Heart case, why was the image held to be protected?")
+    assert answer.linked == ["cn-changshu-2025-half-heart"]
+    assert not answer.refused, answer.to_json()
+    assert {c.source_id for c in answer.citations} == {"cn-changshu-2025-half-heart"}
+
+
+@pytest.mark.slow
+def test_an_award_question_gets_the_award(pipeline: AnswerPipeline) -> None:
+    answer = pipeline.ask("What did the Beijing Internet Court award Li, and why was the picture protected?")
+    assert not answer.refused, answer.to_json()
+    assert "500" in answer.answer and answer.citations
+    assert any(c.locator.startswith("Remedies") for c in answer.citations)
+
+
+@pytest.mark.slow
+def test_a_chinese_damages_question_gets_its_own_case_figure(pipeline: AnswerPipeline) -> None:
+    answer = pipeline.ask("常熟“伴心”案中法院判决赔偿多少钱?")
+    assert not answer.refused, answer.to_json()
+    assert "10,000" in answer.answer or "1万元" in answer.answer or "10000" in answer.answer
+    assert {c.source_id for c in answer.citations} == {"cn-changshu-2025-half-heart"}
+
+
+@pytest.mark.slow
+def test_was_it_appealed_is_answered_with_the_right_polarity_or_refused(pipeline: AnswerPipeline,
+                                                                         library: Library) -> None:
+    from assistant.answer import _case_name
+    from assistant.citations import negated
+
+    cases = [sid for sid, entry in library.documents().items() if entry["meta"]["doc_type"] in ("judgment", "decision")]
+    assert len(cases) >= 10
+    for source_id in cases:
+        name = _case_name(library.document_chunks(source_id)[0])
+        answer = pipeline.ask(f"Was {name} appealed?")
+        if answer.refused:
+            continue
+        truth = _card_appeal(library, source_id).lower()
+        said = answer.answer.lower()
+        if re.search(r"\b(?:neither|no appeal|not appealed|did not appeal)\b", truth):
+            assert negated(said), (source_id, said)
+        elif re.search(r"\b(?:affirmed|upheld|dismissed|withdrawn)\b", truth):
+            assert not re.search(r"\b(?:neither party appealed|no appeal was|was not appealed)\b", said), (source_id, said)
+        assert all(c.source_id == source_id or not pipeline.retriever.links().linker.is_case(c.source_id)
+                   for c in answer.citations), (source_id, answer.to_json())

@@ -85,3 +85,12 @@ def test_answer_types_of_questions_and_passages():
     assert "amount" in types_in("The court awarded RMB 500 in damages.")
     assert "date" in types_in("It was posted on 26 February 2023.")
     assert "amount" not in types_in("The court held that the image was a work.")
+
+
+def test_a_shared_name_is_narrowed_by_the_court_the_question_names():
+    docs = [("gz", {"title": "Ultraman case, Guangzhou Internet Court", "doc_type": "judgment",
+                    "aliases": json.dumps(["Ultraman case"])}),
+            ("hz", {"title": "Ultraman LoRA case, Hangzhou Internet Court", "doc_type": "judgment",
+                    "aliases": json.dumps(["Ultraman case"])})]
+    assert CaseLinker(docs).link("In the Guangzhou Internet Court's Ultraman case, what was paid?") == ["gz"]
+    assert sorted(CaseLinker(docs).link("What did the Ultraman case decide?")) == ["gz", "hz"]

@@ -92,3 +92,21 @@ def test_figures_must_sit_in_a_sentence_about_the_same_thing() -> None:
     dated = "Li v. Liu is a judgment of the Beijing Internet Court, delivered on 27 November 2023."
     assert figures_in_context("The court decided the case on 27 November 2023.", dated)
     assert not CitationChecker().run("Li was awarded RMB 50 in damages [1].", [FEE_AND_AWARD])[0].supported
+
+
+def test_polarity_reads_the_negation_where_the_words_sit() -> None:
+    from assistant.citations import polarity_agrees
+
+    feilin = ("In Feilin v. Baidu, the court held that content generated automatically by software, here the "
+              "analysis produced by a legal database, is not a work.")
+    assert polarity_agrees("The court did not accept that content generated automatically by software is a work.", feilin)
+    assert not polarity_agrees("The court held that content generated automatically by software is a work.", feilin)
+    assert polarity_agrees("The judgment took legal effect.", FINALITY)
+
+
+def test_a_bare_figure_takes_its_subject_from_the_question() -> None:
+    from assistant.citations import figures_in_context
+
+    claim = "In Li v. Liu the plaintiff claimed RMB 5,000. The court awarded RMB 500 in damages."
+    assert figures_in_context("RMB 5,000.", claim, "How much did the plaintiff claim?")
+    assert not figures_in_context("RMB 5,000.", claim, "How much did the court award?")
