@@ -117,7 +117,6 @@ class CaseLinker:
 
     def __init__(self, documents: Iterable[tuple[str, dict[str, object]]]) -> None:
         self.documents: dict[str, CaseRef] = {}
-        self.parties: dict[str, set[str]] = {}
         self.clues: dict[str, set[str]] = {}
         names: list[_Name] = []
         for source_id, metadata in documents:
@@ -128,9 +127,6 @@ class CaseLinker:
             candidates = list(aliases_of(metadata))
             if is_case:
                 candidates += [n for n in (_title_name(title), str(metadata.get("case_number") or "")) if n]
-                if head := _title_name(title):
-                    for party in re.findall(r"\b[A-Z][\w'’-]+", head):
-                        self.parties.setdefault(party, set()).add(source_id)
             for alias in dict.fromkeys(candidates):
                 folded = _fold(alias).strip()
                 if len(folded) < 3 and not re.search(r"[\u3400-\u9fff]{2}", folded):
@@ -178,14 +174,6 @@ class CaseLinker:
         common = set.intersection(*(self.clues.get(s, set()) for s in sharing))
         pointed = [s for s in sharing if (self.clues.get(s, set()) - common) & words]
         return pointed or sharing
-
-    def by_party(self, text: str) -> list[str]:
-        """Cases one of whose party names ("Li" of "Li v. Liu") the text uses as a capitalised word.
-        Weaker than a full name: the retriever accepts it only for a case it also ranks on top."""
-        found: list[str] = []
-        for word in re.findall(r"\b[A-Z][\w'’-]+", text):
-            found += sorted(self.parties.get(re.sub(r"['’]s$", "", word), ()))
-        return list(dict.fromkeys(found))
 
     def without_names(self, text: str, source_ids: Sequence[str]) -> str:
         """The text (folded) with the given documents' names taken out: what is left is the topic."""

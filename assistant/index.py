@@ -221,7 +221,7 @@ class Library:
             if self._lexical is not None and self._lexical_stamp == stamp:
                 return self._lexical
             generation = self._read_manifest()["generation"]
-            cache = self.settings.data_dir / f"{self.manifest_path.stem}.bm25-v3-{generation}.pkl"
+            cache = self.settings.data_dir / f"{self.manifest_path.stem}.bm25-v4-{generation}.pkl"
             if cache.is_file():
                 view = pickle.loads(cache.read_bytes())
             else:

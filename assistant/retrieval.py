@@ -199,9 +199,11 @@ class HybridRetriever(BaseRetriever):
         links = self.links()
         if cases is None:
             cases = self.link(query)
-            if not cases:  # a party name ("Li") links a case only when retrieval ranks that case on top
-                leaders = {p.source_id for p in ranked[:3]}
-                cases = [s for s in links.linker.by_party(query) if leaders == {s}]
+            leaders = {p.source_id for p in ranked[:3]}
+            if not cases and len(leaders) == 1 and links.linker.is_case(next(iter(leaders))):
+                # No name, but the three best passages all come from one judgment ("the Beijing AI
+                # picture case", "Li's image"): the question is about that case.
+                cases = list(leaders)
         linked = [s for s in cases if s in links.rows
                   and (not filters.active or filters.allows(links.view.metadatas[links.rows[s][0]]))]
         if not linked:
