@@ -35,7 +35,7 @@ from assistant.citations import CitationChecker, Statement
 from assistant.config import Settings
 from assistant.glossary import has_chinese, to_english
 from assistant.lexical import STOPWORDS, tokenize
-from assistant.retrieval import HybridRetriever, Passage, RetrievalResult, SearchFilters
+from assistant.retrieval import HybridRetriever, Passage, RetrievalResult, SearchFilters, question_parts
 
 
 class InvalidQuestion(ValueError):
@@ -215,6 +215,11 @@ def _topic_terms(question: str) -> str:
 
 _OPENERS = frozenset("Who What Which When Where Why How Is Are Was Were Did Does Do Can Could Should Would "
                      "And But So In On Under For Please Tell Explain Compare".split())
+
+
+# A part of a question that asks something (the rest only sets the scene: "In the Ultraman case, …").
+_ASKS = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how|whether|did|does|do|is|are|was|were|can|could|"
+                   r"has|have|had)\b|吗|什么|多少|哪|谁|何|是否|如何|怎", re.IGNORECASE)
 
 
 def refers_back(question: str) -> bool:
@@ -517,8 +522,9 @@ class AnswerPipeline:
                 claim = without_pinpoint(value)
                 case = _case_name(metadata, language)
                 english_line = f"{CARD_LABELS[name]} in {_case_name(metadata)}: {claim}."
-                support = self.checker.scores(english_line, ["\n".join(p.text for p in paragraphs)],
-                                              _case_name(metadata))[0]
+                # The case name and the value's first word ("Public apology") are not names to look for.
+                exempt = f"{_case_name(metadata)} {claim.split(' ', 1)[0]}"
+                support = self.checker.scores(english_line, ["\n".join(p.text for p in paragraphs)], exempt)[0]
                 if support < self.checker.threshold:
                     continue  # the card line and its paragraph disagree: let the model read instead
                 text = f"{case}的{CARD_LABELS_ZH[name]}:{claim}。" if language == "zh" else english_line
@@ -526,21 +532,16 @@ class AnswerPipeline:
         return shown
 
     def _card_is_enough(self, question: str, cards: list[_Shown], linked: list[str]) -> bool:
-        """Whether the card lines answer the whole question: it asks no why or how, and most of its
-        topic words (case names aside) are in the card lines or their paragraphs."""
+        """Whether the card lines answer the whole question: it asks no why or how, and every part
+        of it ("how much was awarded, and was it appealed?") asks for a card field."""
         if not cards or asks_reasoning(question):
             return False
         topic = self.retriever.links().linker.without_names(question, linked)
-        english = to_english(topic) if has_chinese(topic) else topic
-        wanted = {t for t in set(tokenize(english)) if t not in _QUESTION_WORDS and t.isascii()}
-        if not wanted:
-            return True
-        found: set[str] = set()
-        for card in cards:
-            found |= set(tokenize(card.text))
-            for passage in card.passages:
-                found |= set(tokenize(passage.text))
-        return len(wanted & found) / len(wanted) >= 0.6
+        for part in question_parts(topic):
+            english = to_english(part) if has_chinese(part) else part
+            if _ASKS.search(part) and not (card_fields_asked(part) or card_fields_asked(english)):
+                return False
+        return True
 
     def stream(
         self,

@@ -121,7 +121,8 @@ class CaseLinker:
         names: list[_Name] = []
         for source_id, metadata in documents:
             title = str(metadata.get("title") or "")
-            self.clues[source_id] = set(re.findall(r"\w+", _fold(f"{title} {metadata.get('court_or_body') or ''}")))
+            proper = re.findall(r"\b[A-Z][\w-]{2,}", f"{title} {metadata.get('court_or_body') or ''}")
+            self.clues[source_id] = {_fold(word) for word in proper}
             is_case = str(metadata.get("doc_type") or "") in CASE_DOC_TYPES or bool(metadata.get("card"))
             self.documents[source_id] = CaseRef(source_id, title, is_case)
             candidates = list(aliases_of(metadata))
@@ -206,7 +207,11 @@ _ASKS_FIELD: dict[str, re.Pattern[str]] = {
     "remedies": re.compile(r"\bhow much\b(?![^?]*\b(?:claim|ask|seek|sought|demand))|\b(?:award|awarded|damages|compensation|"
                            r"remed(?:y|ies)|ordered to pay|order(?:ed)? (?:the defendant|her|him|them) to)\b|"
                            r"赔偿|判赔|赔了多少|多少钱|承担什么责任", re.I),
-    "appeal": re.compile(r"\bappeal(?:ed|s)?\b|\bfinal(?:ity)?\b|\btook (?:legal )?effect\b|上诉|二审|生效", re.I),
+    "held": re.compile(r"\bwhat did (?:the )?(?:[\w.'’]+ ){0,4}(?:court|circuit|office|board|tribunal|judge)\w* "
+                       r"(?:decide|hold|rule|find|conclude)|\bwhich\b[^?]*\brights?\b[^?]*\binfring|\bwhat (?:was|were) (?:the )?(?:holding|outcome|result)|"
+                       r"判决结果|裁判结果|法院(?:如何|怎么)判|侵犯了(?:原告的)?哪些权利|结果如何", re.I),
+    "appeal": re.compile(r"\bappeal(?:ed|s)?\b|\bfinality\b|\bis (?:the|that|this|it) (?:judgment|decision|ruling )?final\b|"
+                         r"\btook (?:legal )?effect\b|上诉|二审|是否生效", re.I),
 }
 _REASONING = re.compile(r"\b(?:why|how did|how does|how do|how was|reason|reasoning|explain|rationale|basis|"
                         r"on what grounds|what test|what factors|argu)|为什么|为何|理由|如何认定|怎么认定|依据", re.I)

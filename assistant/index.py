@@ -8,6 +8,7 @@ killed at any point leaves no duplicates and no orphans once the next run finish
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pickle
@@ -139,6 +140,21 @@ class Library:
         except httpx.TransportError as error:
             self._store = None
             raise LibraryUnavailable(self._unreachable(error)) from error
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Exclusive right to change the library, across threads and processes: a file lock beside
+        the manifest, held over the manifest's read-modify-write and the matching Chroma change.
+        Without it two processes ingesting at once each write their own manifest and the last
+        write wins: a document stays searchable but vanishes from the list. Processes sharing a
+        Chroma server share the data directory (docs/deploy.md), so they share this lock too."""
+        self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock, open(self.manifest_path.with_name(self.manifest_path.name + ".lock"), "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def dense_search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[tuple[Document, float]]:
         """Nearest passages by embedding, with cosine distances (the dense half of retrieval)."""
@@ -314,7 +330,7 @@ class Library:
         targets = discover(list(CURATED_DIRS) if curated else [Path(p) for p in paths])
         origin = "curated" if curated else "user"
         report = IngestReport()
-        with self._lock, self._server():
+        with self._writing(), self._server():
             manifest = self._read_manifest()
             self._recover(manifest, report)
             seen: set[str] = set()
@@ -352,7 +368,7 @@ class Library:
 
     def remove(self, source_id: str) -> None:
         """Remove one document and its chunks (the web chat's "remove" on a user's upload)."""
-        with self._lock, self._server():
+        with self._writing(), self._server():
             manifest = self._read_manifest()
             if source_id not in manifest["documents"]:
                 raise KeyError(f"no document {source_id!r} in the library")
@@ -360,7 +376,7 @@ class Library:
 
     def reset(self) -> None:
         """Delete the whole library (tests and `ingest --rebuild` of a broken store)."""
-        with self._lock:
+        with self._writing():
             if self.settings.chroma_host:
                 with self._server():
                     self.store.delete_collection()

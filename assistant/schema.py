@@ -16,7 +16,7 @@ from frontmatter.default_handlers import YAMLHandler
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
-Jurisdiction = Literal["CN", "US", "UK", "EU", "JP"]
+Jurisdiction = Literal["CN", "US", "UK", "EU", "JP", "DE", "CZ", "KR", "IN"]
 DocType = Literal["judgment", "statute", "regulation", "guidance", "decision", "report", "commentary", "news"]
 JURISDICTIONS: tuple[str, ...] = get_args(Jurisdiction)
 DOC_TYPES: tuple[str, ...] = get_args(DocType)

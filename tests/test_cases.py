@@ -94,3 +94,9 @@ def test_a_shared_name_is_narrowed_by_the_court_the_question_names():
                     "aliases": json.dumps(["Ultraman case"])})]
     assert CaseLinker(docs).link("In the Guangzhou Internet Court's Ultraman case, what was paid?") == ["gz"]
     assert sorted(CaseLinker(docs).link("What did the Ultraman case decide?")) == ["gz", "hz"]
+
+
+def test_held_and_appeal_fields_asked():
+    assert "held" in card_fields_asked("What did the D.C. Circuit decide in Thaler v. Perlmutter?")
+    assert "held" in card_fields_asked("Which of the author's rights did the blogger infringe?")
+    assert "appeal" not in card_fields_asked("How was the final image chosen?")

@@ -17,6 +17,7 @@ CORPUS = REPO / "corpus"
 SEED_SIDECAR = REPO / "seeds" / "seed-news-li-v-liu.meta.yaml"
 SEED_ID = "seed-news-li-v-liu"
 SOURCES_MD = REPO.parent / "shared" / "corpus" / "SOURCES.md"
+SOURCES_2_MD = REPO.parent / "shared" / "corpus" / "SOURCES-2.md"
 QUESTIONS = REPO / "tests" / "eval" / "questions.jsonl"
 CORPUS_FILES = sorted(CORPUS.glob("*.md"))
 
@@ -45,6 +46,26 @@ EXPECTED_IDS = (
     "eu-ai-act-2024",
     "jp-copyright-act-art-30-4",
     "seed-news-li-v-liu",
+)
+# The id table of SOURCES-2.md (training-data cases and more jurisdictions).
+EXPECTED_IDS_2 = (
+    "us-ddel-2025-thomson-reuters-v-ross",
+    "us-ndcal-2025-bartz-v-anthropic",
+    "us-ndcal-2025-kadrey-v-meta",
+    "us-ndcal-2024-andersen-v-stability",
+    "us-sdny-2025-nyt-v-microsoft-openai",
+    "us-dcolo-2024-allen-v-perlmutter",
+    "us-usco-2025-report-part3",
+    "uk-ewhc-2025-getty-v-stability",
+    "uk-gov-2024-copyright-ai-consultation",
+    "de-lg-hamburg-2024-kneschke-v-laion",
+    "de-lg-munich-2025-gema-v-openai",
+    "eu-gpai-code-of-practice-2025",
+    "eu-cjeu-c-250-25-like-company-v-google",
+    "cz-prague-2023-ai-generated-image",
+    "jp-aca-2024-ai-copyright-general-understanding",
+    "kr-mcst-2025-genai-registration-guide",
+    "in-dhc-2024-ani-v-openai",
 )
 
 
@@ -86,6 +107,20 @@ def test_every_listed_source_has_a_document():
     listed = _table_ids(SOURCES_MD.read_text(encoding="utf-8")) if SOURCES_MD.exists() else list(EXPECTED_IDS)
     assert len(listed) == len(set(listed)) == len(EXPECTED_IDS)
     assert sorted(set(listed) - _library_ids()) == []
+
+
+def test_every_source_of_the_second_sheet_has_a_document():
+    listed = _table_ids(SOURCES_2_MD.read_text(encoding="utf-8")) if SOURCES_2_MD.exists() else list(EXPECTED_IDS_2)
+    assert sorted(listed) == sorted(EXPECTED_IDS_2)
+    assert sorted(set(listed) - _library_ids()) == []
+
+
+def test_every_document_has_status_as_of_and_topics_and_every_case_a_card_and_aliases():
+    for path in CORPUS_FILES:
+        meta = load_file(path, curated=True).meta
+        assert meta.status and meta.as_of and meta.topics, path.name
+        if meta.doc_type in ("judgment", "decision"):
+            assert meta.aliases and meta.card and meta.card.fields(), path.name
 
 
 def test_fallback_id_list_matches_sources_md():

@@ -8,6 +8,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from assistant.config import Settings
 from assistant.index import Library
 
@@ -29,7 +31,7 @@ def _chunk_audit(library: Library) -> tuple[Counter, set[str]]:
 
 def test_curated_library_is_complete_and_consistent(library: Library) -> None:
     stats = library.stats()
-    assert stats["documents"] == 23 and stats["pending"] == 0
+    assert stats["documents"] == len(list((REPO / "corpus").glob("*.md"))) + 1 and stats["pending"] == 0
     per_source, _ = _chunk_audit(library)
     documents = library.documents()
     assert set(per_source) == set(documents)
@@ -110,3 +112,53 @@ def test_an_ingest_killed_midway_is_completed_by_the_next_run(tmp_path: Path, mo
     per_source, ids = _chunk_audit(library)
     assert len(per_source) == 200 and all(count == 2 for count in per_source.values())
     assert len(ids) == 400
+
+
+_WRITER = """
+import sys
+from pathlib import Path
+import pytest
+
+from assistant.config import Settings
+from assistant.index import Library
+library = Library(Settings(data_dir=Path(sys.argv[1]), model_dir=Path(sys.argv[2])))
+ready = Path(sys.argv[3])
+while not ready.exists():
+    pass
+library.ingest([Path(p) for p in sys.argv[4:]])
+"""
+
+
+@pytest.mark.slow
+def test_two_processes_ingesting_at_once_lose_nothing(tmp_path: Path, model_dir: Path) -> None:
+    """Two real processes ingest different documents at the same moment, three rounds: every
+    document ends up listed, searchable and counted once (the manifest lock)."""
+    data = tmp_path / "data"
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    names: list[str] = []
+    for round_ in range(3):
+        go = tmp_path / f"go-{round_}"
+        batches = []
+        for writer in ("a", "b"):
+            batch = [_doc(folder, f"doc-{writer}{round_}{i}", f"Unique topic {writer}{round_}{i} of the library.")
+                     for i in range(2)]
+            names += [p.stem for p in batch]
+            batches.append(batch)
+        processes = [subprocess.Popen([sys.executable, "-c", _WRITER, str(data), str(model_dir), str(go),
+                                       *map(str, batch)], cwd=REPO) for batch in batches]
+        time.sleep(3)  # both have loaded the library code and wait on the same signal
+        go.touch()
+        assert all(p.wait(timeout=300) == 0 for p in processes)
+    library = Library(Settings(data_dir=data, model_dir=model_dir))
+    documents = library.documents()
+    assert sorted(documents) == sorted(names)
+    per_source, _ = _chunk_audit(library)
+    assert all(per_source[sid] == documents[sid]["chunks"] for sid in names)
+    assert sum(per_source.values()) == sum(e["chunks"] for e in documents.values())
+    from assistant.retrieval import HybridRetriever
+
+    retriever = HybridRetriever(library=library)
+    for name in names:
+        topic = name.removeprefix("doc-")
+        assert any(p.source_id == name for p in retriever.run(f"Unique topic {topic}", k=3).passages), name

@@ -38,7 +38,7 @@ from ui.style import CSS, SOURCES_JS, TRANSCRIPT_JS
 log = logging.getLogger(__name__)
 
 JURISDICTION_NAMES = {"CN": "China", "US": "United States", "UK": "United Kingdom", "EU": "European Union",
-                      "JP": "Japan"}
+                      "JP": "Japan", "DE": "Germany", "CZ": "Czech Republic", "KR": "South Korea", "IN": "India"}
 ALL = ""
 UPLOAD_TYPES = sorted(FORMATS)
 # Questions kept per conversation. The pipeline caps the characters of answered history, but a session
