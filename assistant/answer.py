@@ -34,6 +34,7 @@ from assistant.chunking import split_sentences
 from assistant.citations import CitationChecker, Statement
 from assistant.config import Settings
 from assistant.glossary import has_chinese, to_english
+from assistant.injection import set_aside
 from assistant.lexical import STOPWORDS, tokenize
 from assistant.retrieval import HybridRetriever, Passage, RetrievalResult, SearchFilters, question_parts
 
@@ -255,23 +256,6 @@ def coverage(question: str, passages: list[Passage]) -> float:
     return len(wanted & found) / len(wanted)
 
 
-# Text that speaks to the assistant rather than about the law: a prompt injection in a document.
-_ADDRESSES_MODEL = re.compile(
-    r"\b(ignore|disregard|forget)\s+(all\s+|any\s+|the\s+)?(previous|prior|above|earlier|other)\s+"
-    r"(instructions?|sources?|rules|context)|\b(system|developer)\s+(instruction|prompt|message)s?\b|"
-    r"\b(note|reminder|instructions?|message)\s+(to|for)\s+the\s+(assistant|model|ai)\b|\bto the assistant\b|"
-    r"\b(always|only)\s+(answer|reply|respond|say)\b|\bin every answer\b",
-    re.IGNORECASE,
-)
-
-
-def addresses_the_model(text: str) -> bool:
-    """Whether a passage gives orders to the assistant. Such a passage is never evidence: the
-    checker can only confirm that a source says something, so an injected "cite Smith v. Jones"
-    would otherwise verify against the very passage that planted it."""
-    return bool(_ADDRESSES_MODEL.search(text))
-
-
 def _question_only(passage: Passage) -> bool:
     return passage.text.rstrip().endswith(("?", "?"))
 
@@ -312,7 +296,7 @@ class EvidenceSelector:
         return 0.5 * lexical + 0.5 * np.clip(vectors[1:] @ vectors[0], 0.0, 1.0)
 
     def run(self, query: str, passages: list[Passage]) -> list[Passage]:
-        pool = [p for p in passages if not _question_only(p) and not addresses_the_model(p.text)
+        pool = [p for p in passages if not _question_only(p) and not set_aside(p.text, p.metadata)
                 and p.locator != CARD_LOCATOR][: self.candidates]
         if not pool:
             return []
@@ -378,7 +362,7 @@ def case_evidence(query: str, passages: list[Passage], linked: list[str], budget
     wanted = {t for t in set(tokenize(english)) | set(tokenize(query)) if t not in _QUESTION_WORDS}
     kinds = answer_types(f"{query} {english}")
     pools = {source: [p for p in passages if p.source_id == source and p.locator != CARD_LOCATOR
-                      and not _question_only(p) and not addresses_the_model(p.text)][:4] for source in linked}
+                      and not _question_only(p) and not set_aside(p.text, p.metadata)][:4] for source in linked}
     chosen: list[Passage] = []
     covered: set[str] = set()
     used = 0

@@ -32,6 +32,15 @@ ZH_EN: dict[str, str] = {
     "蝴蝶椅": "butterfly chair", "椅子": "chair", "伴心": "half heart", "半颗心": "half heart",
     "气球": "balloon", "猫": "cat", "水晶": "crystal", "吊坠": "pendant", "卡什塔诺娃": "Kashtanova",
     "黎明的扎里亚": "Zarya of the Dawn", "太空歌剧院": "Theatre D'opera Spatial", "艾伦": "Allen",
+    # training data and the new jurisdictions
+    "合理使用": "fair use", "文本与数据挖掘": "text and data mining TDM", "数据挖掘": "data mining TDM",
+    "训练数据": "training data", "训练": "training train", "盗版": "pirated piracy", "记忆": "memorisation memorization",
+    "侵权复制件": "infringing copy", "复制件": "copy", "集体管理组织": "collective management organisation",
+    "和解": "settlement settled", "集体诉讼": "class action", "歌词": "lyrics", "新闻出版者": "press publishers",
+    "出版者": "publishers", "德国": "Germany German", "汉堡": "Hamburg", "慕尼黑": "Munich", "捷克": "Czech",
+    "布拉格": "Prague", "德里高等法院": "Delhi High Court", "高等法院": "High Court",
+    "欧盟法院": "CJEU Court of Justice", "欧洲法院": "CJEU Court of Justice", "行为准则": "Code of Practice",
+    "盖蒂": "Getty", "纽约时报": "New York Times", "微软": "Microsoft",
     # statutes and instruments
     "著作权法实施条例": "Regulations for the Implementation of the Copyright Law",
     "实施条例": "Implementing Regulations", "著作权法": "Copyright Law", "版权法": "Copyright Act",

@@ -278,6 +278,8 @@ class Library:
             "chunks": len(chunks),
             "format": doc.format,
             "meta": meta,
+            # Passages that give the assistant orders: never evidence; the Library view warns.
+            "set_aside": [c.metadata["locator"] for c in chunks if c.metadata.get("set_aside")],
         }
 
     def _recover(self, manifest: dict[str, Any], report: IngestReport) -> None:

@@ -76,7 +76,7 @@ def test_sidecar_id_is_checked_against_name_without_meta_suffix(tmp_path):
         ("---\n- just\n- a list\n---\nbody\n", "malformed front matter"),
         (
             _broken("jurisdiction: CN", "jurisdiction: FR"),
-            "unknown jurisdiction 'FR' (expected one of CN, US, UK, EU, JP)",
+            "unknown jurisdiction 'FR' (expected one of CN, US, UK, EU, JP, DE, CZ, KR, IN)",
         ),
         (_broken("doc_type: judgment", "doc_type: blog"), "unknown doc_type 'blog'"),
         (

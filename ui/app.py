@@ -30,7 +30,7 @@ from assistant.index import Library
 from assistant.llms import InvalidLLMSpec, parse_llm_spec
 from assistant.loaders import FORMATS, LoadError, safe_upload_name
 from assistant.retrieval import SearchFilters
-from assistant.schema import DOC_TYPES, JURISDICTIONS
+from assistant.schema import DOC_TYPES, JURISDICTIONS, TOPICS
 from ui import render
 from ui.render import Turn
 from ui.style import CSS, SOURCES_JS, TRANSCRIPT_JS
@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 
 JURISDICTION_NAMES = {"CN": "China", "US": "United States", "UK": "United Kingdom", "EU": "European Union",
                       "JP": "Japan", "DE": "Germany", "CZ": "Czech Republic", "KR": "South Korea", "IN": "India"}
+TOPIC_NAMES = {"ai-output-authorship": "Authorship of AI output", "training-data": "Training data",
+               "output-infringement": "Infringing output", "platform-liability": "Platform liability",
+               "transparency-labelling": "Transparency and labelling",
+               "registration-practice": "Registration practice"}
 ALL = ""
 UPLOAD_TYPES = sorted(FORMATS)
 # Questions kept per conversation. The pipeline caps the characters of answered history, but a session
@@ -58,6 +62,14 @@ def _jurisdiction_choices(all_label: str, prefix: str = "") -> list[tuple[str, s
 
 def _type_choices() -> list[tuple[str, str]]:
     return [("All types", ALL)] + [(t, t) for t in DOC_TYPES]
+
+
+def _topic_choices() -> list[tuple[str, str]]:
+    return [("All topics", ALL)] + [(TOPIC_NAMES.get(t, t), t) for t in TOPICS]
+
+
+def _status_choices() -> list[tuple[str, str]]:
+    return [("All", ALL), ("Final", render.STATUS_FINAL), ("Not final", render.STATUS_NOT_FINAL)]
 
 
 def _first_line(error: BaseException) -> str:
@@ -349,6 +361,8 @@ def build_app(settings: Settings, pipeline: Any | None = None, library: Library 
                     lib_type = gr.Dropdown(_type_choices(), value=ALL, label="Type", elem_id="ca-lib-type")
                     lib_origin = gr.Dropdown([("Everything", ALL), ("Curated", "curated"), ("Added by you", "user")],
                                              value=ALL, label="Origin", elem_id="ca-lib-origin")
+                    lib_topic = gr.Dropdown(_topic_choices(), value=ALL, label="Topic", elem_id="ca-lib-topic")
+                    lib_status = gr.Dropdown(_status_choices(), value=ALL, label="Status", elem_id="ca-lib-status")
                 library_table = gr.HTML(render.render_library(engine.documents()), elem_id="ca-library",
                                         max_height=520)
                 with gr.Row(equal_height=False):
@@ -464,20 +478,27 @@ def build_app(settings: Settings, pipeline: Any | None = None, library: Library 
                        cancels=[submitted, clicked, example_answer], show_progress="hidden")
 
         # -- library ----------------------------------------------------------------------------
-        def library_views(juris: str, doc_type: str, origin: str, picked: str | None = None) -> tuple[Any, Any]:
+        # Every library handler takes the filters in this order: jurisdiction, type, origin, topic, status.
+        filters_in = [lib_jurisdiction, lib_type, lib_origin, lib_topic, lib_status]
+
+        def library_views(juris: str, doc_type: str, origin: str, topic: str, status: str,
+                          picked: str | None = None) -> tuple[Any, Any]:
             documents = engine.documents()
-            table = render.render_library(documents, juris or None, doc_type or None, origin or None)
+            table = render.render_library(documents, juris or None, doc_type or None, origin or None,
+                                          topic or None, status or None)
             choices = [(_choice_label(documents, sid), sid) for sid, _ in render.filter_documents(documents)]
             value = picked if picked in documents else None
             return table, gr.update(choices=choices, value=value)
 
-        filters_in = [lib_jurisdiction, lib_type, lib_origin]
-        for control in filters_in:
-            control.change(lambda j, t, o, p: library_views(j, t, o, p)[0], [*filters_in, doc_pick], library_table,
-                           show_progress="hidden")
+        def filter_library(juris: str, doc_type: str, origin: str, topic: str, status: str,
+                           picked: str | None) -> str:
+            return library_views(juris, doc_type, origin, topic, status, picked)[0]
 
-        def add_files(files: list[str] | None, juris: str, doc_type: str, origin: str, picked: str | None,
-                      progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        for control in filters_in:
+            control.change(filter_library, [*filters_in, doc_pick], library_table, show_progress="hidden")
+
+        def add_files(files: list[str] | None, juris: str, doc_type: str, origin: str, topic: str, status: str,
+                      picked: str | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
             paths = [Path(f if isinstance(f, str) else getattr(f, "name", str(f))) for f in (files or [])]
             lines: list[tuple[str, str]] = []
             added_id = None
@@ -488,7 +509,7 @@ def build_app(settings: Settings, pipeline: Any | None = None, library: Library 
                     added_id = next((sid for sid, e in engine.documents().items()
                                      if e.get("origin") == "user" and Path(e.get("path", "")).name
                                      == safe_upload_name(path.name)), added_id)
-            table, picker = library_views(juris, doc_type, origin, added_id or picked)
+            table, picker = library_views(juris, doc_type, origin, topic, status, added_id or picked)
             return render.render_notice(lines), table, picker, None
 
         upload.upload(add_files, [upload, *filters_in, doc_pick],
@@ -508,12 +529,14 @@ def build_app(settings: Settings, pipeline: Any | None = None, library: Library 
         view_btn.click(view_document, doc_pick, doc_view)
         doc_pick.select(view_document, doc_pick, doc_view, show_progress="hidden")
 
-        def remove_document(source_id: str | None, juris: str, doc_type: str, origin: str) -> tuple[Any, ...]:
+        def remove_document(source_id: str | None, juris: str, doc_type: str, origin: str, topic: str,
+                            status: str) -> tuple[Any, ...]:
             if not source_id:
                 notice = render.render_notice([("error", "Choose a document you added first.")])
                 return notice, gr.skip(), gr.skip(), gr.skip()
             kind, message = engine.remove_user_document(source_id)
-            table, picker = library_views(juris, doc_type, origin, source_id if kind == "error" else None)
+            table, picker = library_views(juris, doc_type, origin, topic, status,
+                                          source_id if kind == "error" else None)
             cleared = render.render_document("", None, []) if kind == "ok" else gr.skip()
             return render.render_notice([(kind, message)]), table, picker, cleared
 
@@ -545,10 +568,10 @@ def build_app(settings: Settings, pipeline: Any | None = None, library: Library 
                       concurrency_limit=1, concurrency_id="model")
 
         # -- page load --------------------------------------------------------------------------
-        def on_load(juris: str, doc_type: str, origin: str, spec: str) -> tuple[Any, ...]:
-            table, picker = library_views(juris, doc_type, origin)
-            status = render_model_status(spec, *engine.describe(spec))
-            return table, picker, status, status
+        def on_load(juris: str, doc_type: str, origin: str, topic: str, status: str, spec: str) -> tuple[Any, ...]:
+            table, picker = library_views(juris, doc_type, origin, topic, status)
+            model_status = render_model_status(spec, *engine.describe(spec))
+            return table, picker, model_status, model_status
 
         demo.load(on_load, [*filters_in, llm_state], [library_table, doc_pick, model_line, llm_status],
                   show_progress="hidden")

@@ -248,6 +248,27 @@ def status_text(metadata: dict[str, Any]) -> str:
     return " · ".join(bit for bit in (str(status or ""), f"current to {as_of}" if as_of else "") if bit)
 
 
+def is_final(status: Any) -> bool:
+    """Whether a document's free-text status says it is settled: the text starts with "final" or
+    says "in force" (case ignored). Anything else ("appeal pending", "pending", "settled; final
+    approval pending") is not final. A missing status is not final either, but :func:`not_final`
+    tells it apart: the status filter and the citation badge treat it as unknown."""
+    text = str(status or "").strip().lower()
+    return text.startswith("final") or "in force" in text
+
+
+def not_final(metadata: dict[str, Any]) -> bool:
+    """Whether a document has a status and it is not final (see :func:`is_final`)."""
+    return bool(str(metadata.get("status") or "").strip()) and not is_final(metadata.get("status"))
+
+
+def status_badge(metadata: dict[str, Any]) -> str:
+    """An amber badge with the status of a document that is not final; else ""."""
+    if not not_final(metadata):
+        return ""
+    return f'<span class="ca-badge-notfinal" title="Not final">⚠ {esc(status_text(metadata))}</span>'
+
+
 def case_card(metadata: dict[str, Any]) -> dict[str, str]:
     """A document's case card in card order, from passage metadata (a JSON string) or a manifest
     entry (a dict whose empty fields are None)."""
@@ -315,7 +336,7 @@ def render_citation(citation: Citation, passages: Sequence[Passage], turn_index:
     return (
         f'<div class="{classes}" id="ca-cite-{turn_index}-{citation.n}" data-n="{citation.n}">'
         f'<div class="ca-card-head"><span class="ca-num">[{citation.n}]</span> '
-        f'<span class="ca-title">{esc(citation.title)}</span> {state}</div>'
+        f'<span class="ca-title">{esc(citation.title)}</span> {state}{status_badge(metadata)}</div>'
         f"{_meta_list(metadata, citation.locator)}"
         f'<blockquote class="ca-passage">{body}</blockquote>{card}'
         f'<div class="ca-card-foot">{link(metadata.get("source_url"))}'
@@ -377,8 +398,33 @@ def render_sources(turns: Sequence[Turn], turn_index: int | None = None, focus: 
 
 
 # -- the library view -----------------------------------------------------------------------------
+STATUS_FINAL, STATUS_NOT_FINAL = "final", "not-final"  # the Library view's status filter values
+
+
+def set_aside_locators(entry: dict[str, Any]) -> list[str]:
+    """The locators of a document's passages that address the assistant (manifest ``set_aside``;
+    missing in manifests written before it existed)."""
+    value = entry.get("set_aside") or []
+    return [str(locator) for locator in ([value] if isinstance(value, str) else value)]
+
+
+def _topics(meta: dict[str, Any]) -> list[str]:
+    """A document's topics: a list in the manifest, a comma-joined string in passage metadata."""
+    value = meta.get("topics") or []
+    return [t.strip() for t in value.split(",")] if isinstance(value, str) else [str(t) for t in value]
+
+
+def _status_matches(meta: dict[str, Any], status: str) -> bool:
+    if status == STATUS_FINAL:
+        return is_final(meta.get("status"))
+    return not_final(meta) if status == STATUS_NOT_FINAL else True
+
+
 def filter_documents(documents: dict[str, dict[str, Any]], jurisdiction: str | None = None,
-                     doc_type: str | None = None, origin: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+                     doc_type: str | None = None, origin: str | None = None, topic: str | None = None,
+                     status: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """The documents that pass every given filter, users' own first. ``status`` is STATUS_FINAL or
+    STATUS_NOT_FINAL (see :func:`is_final`); a document without a status passes neither."""
     rows = []
     for source_id, entry in documents.items():
         meta = entry.get("meta") or {}
@@ -388,15 +434,24 @@ def filter_documents(documents: dict[str, dict[str, Any]], jurisdiction: str | N
             continue
         if origin and entry.get("origin") != origin:
             continue
+        if topic and topic not in _topics(meta):
+            continue
+        if status and not _status_matches(meta, status):
+            continue
         rows.append((source_id, entry))
     rows.sort(key=lambda row: (row[1].get("origin") != "user", str((row[1].get("meta") or {}).get("jurisdiction") or "~"),
                                str((row[1].get("meta") or {}).get("date") or ""), row[0]))
     return rows
 
 
+def _set_aside_mark(count: int) -> str:
+    return f"⚠ {_plural(count, 'passage')} set aside"
+
+
 def render_library(documents: dict[str, dict[str, Any]], jurisdiction: str | None = None,
-                   doc_type: str | None = None, origin: str | None = None) -> str:
-    rows = filter_documents(documents, jurisdiction, doc_type, origin)
+                   doc_type: str | None = None, origin: str | None = None, topic: str | None = None,
+                   status: str | None = None) -> str:
+    rows = filter_documents(documents, jurisdiction, doc_type, origin, topic, status)
     total_chunks = sum(int(e.get("chunks") or 0) for e in documents.values())
     summary = (f'<div class="ca-lib-summary">{len(rows)} of {len(documents)} documents shown · '
                f"{total_chunks} passages indexed</div>")
@@ -412,15 +467,20 @@ def render_library(documents: dict[str, dict[str, Any]], jurisdiction: str | Non
         origin_label = ('<span class="ca-origin-user">added by you</span>' if entry.get("origin") == "user"
                         else '<span class="ca-origin-curated">curated</span>')
         as_of = f'<div class="ca-sub ca-nowrap">to {esc(meta["as_of"])}</div>' if meta.get("as_of") else ""
+        set_aside = set_aside_locators(entry)
+        warning = (f'<div class="ca-setaside-mark" title="Passages that address the assistant; never used as '
+                   f'evidence">{esc(_set_aside_mark(len(set_aside)))}</div>') if set_aside else ""
+        status_class = ' class="ca-status-notfinal"' if not_final(meta) else ""
         body.append(
             "<tr>"
-            f'<td class="ca-doc-title">{esc(meta.get("title") or source_id)}<div class="ca-sid">{esc(source_id)}</div></td>'
+            f'<td class="ca-doc-title">{esc(meta.get("title") or source_id)}<div class="ca-sid">{esc(source_id)}</div>'
+            f"{warning}</td>"
             f'<td>{esc(meta.get("jurisdiction") or "—")}</td>'
             f'<td>{esc(meta.get("doc_type") or "—")}</td>'
             f'<td>{esc(meta.get("court_or_body") or "—")}</td>'
             f'<td class="ca-nowrap">{esc(meta.get("date") or "—")}</td>'
             f'<td>{esc(meta.get("case_number") or "—")}</td>'
-            f'<td>{esc(meta.get("status") or "—")}{as_of}</td>'
+            f'<td{status_class}>{esc(meta.get("status") or "—")}{as_of}</td>'
             f'<td>{origin_label}<div class="ca-sub">{esc(_plural(int(entry.get("chunks") or 0), "passage"))}</div></td>'
             f"<td>{link(sources[0], 'link') if sources else '—'}</td>"
             "</tr>"
@@ -437,12 +497,30 @@ def render_document(source_id: str, entry: dict[str, Any] | None, chunks: Sequen
         return '<p class="ca-muted">Choose a document to read its indexed text.</p>'
     meta = entry.get("meta") or {}
     card = render_case_card(case_card(meta), folded=False)
+    set_aside = set_aside_locators(entry)
     items = "".join(
-        f'<div class="ca-chunk"><div class="ca-sub">{esc(locator)}</div><div class="ca-chunk-text">{esc(text)}</div></div>'
+        _render_chunk(locator, text, locator in set_aside)
         for locator, text in chunks if not (card and locator == CARD_LOCATOR)  # shown above already
     ) or '<p class="ca-muted">No indexed text.</p>'
     return (f'<div class="ca-docview"><div class="ca-panel-title">{esc(meta.get("title") or source_id)}</div>'
-            f"{_meta_list(meta)}{''.join(link(u) for u in (meta.get('sources') or [])[:1])}{card}{items}</div>")
+            f"{_meta_list(meta)}{''.join(link(u) for u in (meta.get('sources') or [])[:1])}"
+            f"{_set_aside_warning(set_aside)}{card}{items}</div>")
+
+
+def _set_aside_warning(locators: Sequence[str]) -> str:
+    """The box above a document's text naming its passages that give the assistant orders."""
+    if not locators:
+        return ""
+    items = "".join(f"<li>{esc(locator)}</li>" for locator in locators)
+    return (f'<div class="ca-setaside-warning" role="note"><strong>{esc(_set_aside_mark(len(locators)))}</strong> '
+            "These passages address the assistant (they give it instructions) rather than discuss the law. "
+            f"They are never used as evidence.<ul>{items}</ul></div>")
+
+
+def _render_chunk(locator: str, text: str, set_aside: bool) -> str:
+    badge, extra = (' <span class="ca-badge-setaside">set aside</span>', " ca-chunk-setaside") if set_aside else ("", "")
+    return (f'<div class="ca-chunk{extra}"><div class="ca-sub">{esc(locator)}{badge}</div>'
+            f'<div class="ca-chunk-text">{esc(text)}</div></div>')
 
 
 def render_notice(lines: Sequence[tuple[str, str]]) -> str:

@@ -104,6 +104,24 @@ table.ca-library th { position: sticky; top: 0; background: var(--background-fil
 .ca-origin-curated { color: var(--body-text-color-subdued, #666); }
 .ca-docview .ca-chunk { border-bottom: 1px solid var(--border-color-primary, #eee); padding: .35rem 0; }
 .ca-chunk-text { white-space: pre-wrap; overflow-wrap: anywhere; font-size: .9rem; }
+.ca-status-notfinal { color: #a35f00; }
+.dark .ca-status-notfinal { color: #ffc266; }
+
+/* not final: an amber badge on a citation */
+.ca-badge-notfinal { display: inline-block; margin-left: .3rem; font-size: .72rem; font-weight: 600; padding: .05rem .4rem;
+  border-radius: 6px; background: #fff3d6; color: #8a4f00; border: 1px solid #f0b54a; overflow-wrap: anywhere; vertical-align: middle; }
+.dark .ca-badge-notfinal { background: #3a2a0c; color: #ffc266; border-color: #a36b00; }
+
+/* passages set aside: they address the assistant and are never evidence */
+.ca-setaside-mark { font-size: .75rem; color: #a35f00; margin-top: .15rem; }
+.ca-setaside-warning { margin: .4rem 0; padding: .45rem .65rem; border: 1px solid #f0b54a; border-left: 4px solid #e08e0b;
+  border-radius: 8px; background: #fff7e6; font-size: .86rem; }
+.ca-setaside-warning ul { margin: .25rem 0 0 0; padding-left: 1.1rem; }
+.dark .ca-setaside-warning { background: #3a2a0c; }
+.ca-docview .ca-chunk-setaside { background: #fff7e6; border-left: 3px solid #e08e0b; padding-left: .5rem; }
+.dark .ca-docview .ca-chunk-setaside { background: #3a2a0c; }
+.ca-badge-setaside { font-size: .68rem; padding: .05rem .35rem; border-radius: 999px; background: #fde2b8; color: #8a4f00;
+  border: 1px solid #f0b54a; white-space: nowrap; }
 ul.ca-notice { list-style: none; padding: 0; margin: .3rem 0; }
 .ca-notice-ok { color: #1d6b3a; }
 .ca-notice-error { color: #b71c1c; font-weight: 500; }
