@@ -22,6 +22,7 @@ from assistant.cases import (
     CARD_LABELS_ZH,
     CARD_LOCATOR,
     aliases_of,
+    allowed_jurisdictions,
     answer_types,
     asks_reasoning,
     card_fields,
@@ -60,7 +61,8 @@ _ABSENCE = re.compile(
     r"\b(not (confirmed|known|covered|available|specified|stated|mentioned|disclosed|reported|provided|given|"
     r"included|clear)|unconfirmed|unknown|no information|does not (say|state|mention|cover|specify|provide|"
     r"give|contain|include)|do not (say|state|mention|cover|specify|provide|give|contain|include)|"
-    r"cannot (find|determine|answer)|is not in the (library|sources))\b|未涵盖|没有提供|未提及|未说明|不清楚|无法确定|未确认|没有信息",
+    r"cannot (find|determine|answer)|is not in the (library|sources)|not yet (quantified|decided|determined|assessed|"
+    r"known)|no (damages|decision|ruling) (was |were |has been |have been )?(decided|made|issued|given|assessed))\b|未涵盖|没有提供|未提及|未说明|不清楚|无法确定|未确认|没有信息",
     re.IGNORECASE,
 )
 
@@ -342,6 +344,11 @@ def _excerpt(sentences: list[str], scores: np.ndarray, room: int, min_relative: 
     return " ".join(parts)
 
 
+# Card fields whose values are figures (dates, amounts, numbers), checked with their label.
+_FIGURE_FIELDS = frozenset({"decided", "remedies", "claimed", "case_number"})
+# A status that says the case is still open, so an outcome it lacks has not happened yet.
+_OPEN_STATUS = re.compile(r"pending|not confirmed|no decision|not final|outcome not|in discovery|proceeds", re.IGNORECASE)
+
 _COMPARISON = re.compile(r"\b(?:compare|comparison|differ\w*|contrast|both|versus|vs\.?|each|similar\w*)\b|比较|区别|不同|异同|两案",
                          re.IGNORECASE)
 
@@ -506,14 +513,37 @@ class AnswerPipeline:
                 claim = without_pinpoint(value)
                 case = _case_name(metadata, language)
                 english_line = f"{CARD_LABELS[name]} in {_case_name(metadata)}: {claim}."
-                # The case name and the value's first word ("Public apology") are not names to look for.
-                exempt = f"{_case_name(metadata)} {claim.split(' ', 1)[0]}"
-                support = self.checker.scores(english_line, ["\n".join(p.text for p in paragraphs)], exempt)[0]
+                # Checked as the value itself; a figure's label says what the figure is ("Decided").
+                checked = f"{claim} ({CARD_LABELS[name].lower()})" if name in _FIGURE_FIELDS else claim
+                exempt = f"{_case_name(metadata)} {claim.split(' ', 1)[0]}"  # "Public apology" is no name
+                support = self.checker.scores(checked, ["\n".join(p.text for p in paragraphs)], exempt, strict=False)[0]
                 if support < self.checker.threshold:
                     continue  # the card line and its paragraph disagree: let the model read instead
                 text = f"{case}的{CARD_LABELS_ZH[name]}:{claim}。" if language == "zh" else english_line
                 shown.append(_Shown(text, paragraphs[:3]))
         return shown
+
+    def _undecided(self, question: str, linked: list[str], language: str) -> str:
+        """For a question asking a case's outcome, award or date that its card does not hold while
+        its status says it is still open ("appeal pending", "no decision"): the status, instead of
+        letting the model guess a ruling that does not exist yet. Empty when that is not the case."""
+        english = to_english(question) if has_chinese(question) else question
+        asked = set(card_fields_asked(question) + card_fields_asked(english)) & {"held", "decided", "remedies", "appeal"}
+        if not asked or asks_reasoning(question):
+            return ""
+        links = self.retriever.links()
+        rows = links.rows.get(linked[0], [])
+        if not rows:
+            return ""
+        metadata = links.view.metadatas[rows[0]]
+        status = str(metadata.get("status") or "")
+        if set(card_fields(metadata)) & asked or not _OPEN_STATUS.search(status):
+            return ""
+        case = _case_name(metadata, language)
+        as_of = str(metadata.get("as_of") or "")
+        if language == "zh":
+            return f"资料库没有{case}的这一裁判结果:其状态为“{status}”(更新至 {as_of})。"
+        return f"The library has no such ruling in {case}: its status is \"{status}\" (current to {as_of})."
 
     def _card_is_enough(self, question: str, cards: list[_Shown], linked: list[str]) -> bool:
         """Whether the card lines answer the whole question: it asks no why or how, and every part
@@ -550,6 +580,13 @@ class AnswerPipeline:
             return
 
         cards = self.card_answers(question, result.linked, language) if result.linked else []
+        undecided = "" if cards or not result.linked else self._undecided(question, result.linked, language)
+        if undecided:
+            answer = self._refusal(question, result.passages, language, "not_decided", timings, started)
+            answer.answer = undecided
+            yield AnswerEvent("token", text=undecided)
+            yield AnswerEvent("final", answer=answer)
+            return
         if cards:
             timings["first_token_s"] = time.perf_counter() - started
             yield AnswerEvent("token", text=("" if language == "zh" else " ").join(c.text for c in cards))
@@ -613,13 +650,17 @@ class AnswerPipeline:
         links = self.retriever.links()
         vocabulary = links.view.bm25.vocabulary
         strict_case = bool(linked) and not is_comparison(question, linked)
+        allowed = allowed_jurisdictions(question)
         for statement in statements:
             if not statement.supported:
                 continue
+            cited = [evidence[n - 1] for n in statement.cited]
             other_case = strict_case and any(
-                evidence[n - 1].source_id not in linked and links.linker.is_case(evidence[n - 1].source_id)
-                for n in statement.cited)
-            if other_case or repeats_example(statement.text, vocabulary):
+                p.source_id not in linked and links.linker.is_case(p.source_id) for p in cited)
+            # "How does Indian law treat…" is not answered by a Chinese judgment.
+            other_place = allowed is not None and any(
+                p.metadata.get("jurisdiction") and p.metadata.get("jurisdiction") not in allowed for p in cited)
+            if other_case or other_place or repeats_example(statement.text, vocabulary):
                 statement.supported = False
         return statements
 

@@ -207,7 +207,9 @@ _ASKS_FIELD: dict[str, re.Pattern[str]] = {
     "remedies": re.compile(r"\bhow much\b(?![^?]*\b(?:claim|ask|seek|sought|demand))|\b(?:award|awarded|damages|compensation|"
                            r"remed(?:y|ies)|ordered to pay|order(?:ed)? (?:the defendant|her|him|them) to)\b|"
                            r"赔偿|判赔|赔了多少|多少钱|承担什么责任", re.I),
-    "held": re.compile(r"\bwhat did (?:the )?(?:[\w.'’]+ ){0,4}(?:court|circuit|office|board|tribunal|judge)\w* "
+    "held": re.compile(r"\bdid (?:the )?[\w .'’-]{0,60}?\b(?:win|lose|succeed|prevail)\b|\bwho (?:won|lost)\b|"
+                       r"\bwhat (?:was|is) the (?:outcome|result|ruling)\b|胜诉|败诉|谁赢|输赢|"
+                       r"\bwhat did (?:the )?(?:[\w.'’]+ ){0,4}(?:court|circuit|office|board|tribunal|judge)\w* "
                        r"(?:decide|hold|rule|find|conclude)|\bwhich\b[^?]*\brights?\b[^?]*\binfring|\bwhat (?:was|were) (?:the )?(?:holding|outcome|result)|"
                        r"判决结果|裁判结果|法院(?:如何|怎么)判|侵犯了(?:原告的)?哪些权利|结果如何", re.I),
     "appeal": re.compile(r"\bappeal(?:ed|s)?\b|\bfinality\b|\bis (?:the|that|this|it) (?:judgment|decision|ruling )?final\b|"
@@ -260,3 +262,33 @@ def answer_types(question: str) -> set[str]:
 def types_in(text: str) -> set[str]:
     """The kinds of fact a passage or sentence holds."""
     return {name for name, pattern in _HAS_TYPE.items() if pattern.search(text)}
+
+
+# Jurisdictions a question names, in English and Chinese.
+_JURISDICTION_NAMES: dict[str, re.Pattern[str]] = {
+    "CN": re.compile(r"\b(?:China|Chinese|PRC)\b|中国|我国|国内", re.I),
+    "US": re.compile(r"\b(?:United States|U\.S\.|US|USA|American?)\b|美国"),
+    "UK": re.compile(r"\b(?:United Kingdom|UK|U\.K\.|British|England|Britain)\b|英国"),
+    "EU": re.compile(r"\b(?:European Union|EU|Europe|CJEU)\b|欧盟|欧洲"),
+    "JP": re.compile(r"\b(?:Japan|Japanese)\b|日本", re.I),
+    "DE": re.compile(r"\b(?:Germany|German)\b|德国", re.I),
+    "CZ": re.compile(r"\b(?:Czech|Czechia)\b|捷克", re.I),
+    "KR": re.compile(r"\b(?:Korea|Korean)\b|韩国", re.I),
+    "IN": re.compile(r"\b(?:India|Indian)\b|印度", re.I),
+}
+# Member states whose law an EU question may also rest on.
+_EU_MEMBERS = frozenset({"DE", "CZ"})
+
+
+def jurisdictions_named(question: str) -> set[str]:
+    """The jurisdictions a question names ("Indian copyright law" -> IN)."""
+    return {code for code, pattern in _JURISDICTION_NAMES.items() if pattern.search(question)}
+
+
+def allowed_jurisdictions(question: str) -> set[str] | None:
+    """The jurisdictions an answer to a question about one jurisdiction may cite; None when the
+    question names none or several (a comparison)."""
+    named = jurisdictions_named(question)
+    if len(named) != 1:
+        return None
+    return named | (_EU_MEMBERS if "EU" in named else set())

@@ -199,11 +199,8 @@ class HybridRetriever(BaseRetriever):
         links = self.links()
         if cases is None:
             cases = self.link(query)
-            leaders = {p.source_id for p in ranked[:3]}
-            if not cases and len(leaders) == 1 and links.linker.is_case(next(iter(leaders))):
-                # No name, but the three best passages all come from one judgment ("the Beijing AI
-                # picture case", "Li's image"): the question is about that case.
-                cases = list(leaders)
+            if not cases:
+                cases = _leading_case(ranked[:3], links.linker)
         linked = [s for s in cases if s in links.rows
                   and (not filters.active or filters.allows(links.view.metadatas[links.rows[s][0]]))]
         if not linked:
@@ -340,6 +337,18 @@ def question_parts(question: str) -> list[str]:
         else:
             parts.append(piece.strip())
     return parts or [question]
+
+
+def _leading_case(top: list[Passage], linker: CaseLinker) -> list[str]:
+    """The case a question is about when it names none ("the Beijing AI picture case", "Li's
+    image"): the one judgment among the best passages, provided every other one of them is about
+    it too (news or commentary that names it)."""
+    cases = {p.source_id for p in top if linker.is_case(p.source_id)}
+    if len(cases) != 1:
+        return []
+    case = next(iter(cases))
+    about = all(p.source_id == case or case in linker.link(f"{p.title} {p.text}") for p in top)
+    return [case] if about else []
 
 
 def _passage(chunk_id: str, text: str, metadata: dict[str, Any]) -> Passage:
