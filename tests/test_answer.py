@@ -237,3 +237,30 @@ def test_was_it_appealed_is_answered_with_the_right_polarity_or_refused(pipeline
             assert not re.search(r"\b(?:neither party appealed|no appeal was|was not appealed)\b", said), (source_id, said)
         assert all(c.source_id == source_id or not pipeline.retriever.links().linker.is_case(c.source_id)
                    for c in answer.citations), (source_id, answer.to_json())
+
+
+def test_a_sentence_about_one_jurisdiction_citing_another_is_not_supported() -> None:
+    evidence = [Passage("1", "note", "A commentary", "¶2",
+                        "The court held that the AI-generated image was protected by copyright.", 1.0,
+                        metadata={"jurisdiction": "CN"})]
+    statements = _checking_pipeline()._check("How does Indian law treat AI-generated images?",
+                                             "The AI-generated image was protected by copyright [1].", evidence, [])
+    assert not statements[0].supported
+    same = _checking_pipeline()._check("How does Chinese law treat AI-generated images?",
+                                       "The AI-generated image was protected by copyright [1].", evidence, [])
+    assert same[0].supported
+
+
+def test_a_card_line_saying_nothing_is_decided_yet_counts_as_silence() -> None:
+    from assistant.answer import _ABSENCE
+
+    assert _ABSENCE.search("Remedies in GEMA v OpenAI: damages not yet quantified.")
+    assert _ABSENCE.search("Remedies in Thomson Reuters v. ROSS: No damages decided; liability only.")
+    assert not _ABSENCE.search("Remedies in Li v. Liu: RMB 500 in damages.")
+
+
+@pytest.mark.slow
+def test_an_outcome_question_about_an_open_case_gets_its_status_not_a_ruling(pipeline: AnswerPipeline) -> None:
+    answer = pipeline.ask("What did the court decide in Like Company v Google?")
+    assert answer.refused and answer.refusal_reason == "not_decided", answer.to_json()
+    assert "pending" in answer.answer and not answer.citations

@@ -100,3 +100,13 @@ def test_held_and_appeal_fields_asked():
     assert "held" in card_fields_asked("What did the D.C. Circuit decide in Thaler v. Perlmutter?")
     assert "held" in card_fields_asked("Which of the author's rights did the blogger infringe?")
     assert "appeal" not in card_fields_asked("How was the final image chosen?")
+
+
+def test_jurisdictions_a_question_names():
+    from assistant.cases import allowed_jurisdictions, jurisdictions_named
+
+    assert jurisdictions_named("How does Indian copyright law treat AI works?") == {"IN"}
+    assert jurisdictions_named("美国最高法院是否受理了调卷令申请?") == {"US"}
+    assert allowed_jurisdictions("Compare UK section 9(3) with the American position") is None
+    assert allowed_jurisdictions("What does the EU AI Act require?") == {"EU", "DE", "CZ"}
+    assert allowed_jurisdictions("Can AI art be protected?") is None

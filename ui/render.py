@@ -50,6 +50,7 @@ REFUSAL_HEADINGS = {
     "not_covered": "Not covered by the library",
     "unverified": "No verifiable answer",
     "sources_silent": "The sources do not say",
+    "not_decided": "Not decided yet",
 }
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
