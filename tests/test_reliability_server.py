@@ -150,8 +150,9 @@ def _chunks_written(settings: Settings, source_id: str) -> int:
 
 def _upload(url: str, path: Path, outcome: dict[str, Any]) -> None:
     try:
-        outcome["notice"] = Client(url, verbose=False).predict([handle_file(str(path))], "", "", "", None,
-                                                              api_name="/add_files")[0]
+        # The upload's inputs: the files, then the five Library filters, then the picked document.
+        outcome["notice"] = Client(url, verbose=False).predict([handle_file(str(path))], "", "", "", "", "",
+                                                              None, api_name="/add_files")[0]
     except Exception as error:  # the server is killed under it
         outcome["error"] = error
 
@@ -194,8 +195,8 @@ def test_a_server_killed_during_an_upload_loses_nothing(library_settings: Settin
         else:
             assert counts == curated_counts
 
-        notice = Client(server.url, verbose=False).predict([handle_file(str(big))], "", "", "", None,
-                                                           api_name="/add_files")[0]
+        notice = Client(server.url, verbose=False).predict([handle_file(str(big))], "", "", "", "", "",
+                                                           None, api_name="/add_files")[0]
         assert "ca-notice-ok" in notice or "already in the library, unchanged" in notice, notice
         counts, documents = audit_copy(settings, tmp_path / "audit-3")
         assert documents[source_id]["chunks"] == expected and documents[source_id]["status"] == "complete"
