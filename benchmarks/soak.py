@@ -58,7 +58,7 @@ def load_soak_questions(path: Path = QUESTIONS, seed: int = 8) -> list[SoakQuest
     unanswerable ones at the end) are mixed within any stretch; "kind" marks the follow-ups."""
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     random.Random(seed).shuffle(lines)
-    return [SoakQuestion(q["id"], q["question"], q.get("kind") == "followup") for q in lines]
+    return [SoakQuestion(q["id"], q["question"], q.get("kind") in ("follow-up", "followup")) for q in lines]
 
 
 @dataclass
