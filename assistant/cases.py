@@ -92,6 +92,13 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+def _key(folded: str) -> str:
+    """A name's lookup key: its first word when it starts with a Latin letter or digit, else its
+    first character (Chinese names have no spaces)."""
+    first = re.match(r"[a-z0-9]\w*", folded)
+    return first.group(0) if first and folded[0].isascii() else folded[0]
+
+
 def _title_name(title: str) -> str | None:
     """The "X v. Y" case name at the head of a title, if any."""
     head = re.split(r"\s[(（—–-]\s?|,", title, maxsplit=1)[0].strip()
@@ -134,6 +141,11 @@ class CaseLinker:
                     continue  # too short to be a name
                 names.append(_Name(source_id, folded, self._pattern(folded)))
         self.names = sorted(names, key=lambda n: len(n.folded), reverse=True)
+        # Names by their first word (or first character, for Chinese), so a question is matched only
+        # against names that can occur in it: a library of thousands of cases stays a few lookups.
+        self._by_key: dict[str, list[_Name]] = {}
+        for name in self.names:
+            self._by_key.setdefault(_key(name.folded), []).append(name)
 
     @staticmethod
     def _pattern(folded: str) -> re.Pattern[str]:
@@ -151,7 +163,7 @@ class CaseLinker:
         folded = _fold(text)
         taken: list[tuple[int, int]] = []
         found: list[tuple[int, str]] = []
-        for name in self.names:  # longest first
+        for name in self._candidates(folded):  # longest first
             for match in name.pattern.finditer(folded):
                 span = match.span()
                 if any(s <= span[0] and span[1] <= e and e - s > span[1] - span[0] for s, e in taken):
@@ -166,6 +178,12 @@ class CaseLinker:
             ordered += self._narrowed(sharing, folded)
         return list(dict.fromkeys(ordered))
 
+    def _candidates(self, folded: str) -> list[_Name]:
+        """The names whose first word or character occurs in the text, longest first."""
+        keys = set(re.findall(r"\w+", folded)) | set(folded)
+        found = [name for key in keys for name in self._by_key.get(key, ())]
+        return sorted(found, key=lambda n: len(n.folded), reverse=True)
+
     def _narrowed(self, sharing: list[str], folded: str) -> list[str]:
         """Documents sharing a name ("the Ultraman case"), narrowed to those the rest of the text
         points at by a word of their own title or court ("Guangzhou"); all of them when it is silent."""
@@ -179,7 +197,7 @@ class CaseLinker:
     def without_names(self, text: str, source_ids: Sequence[str]) -> str:
         """The text (folded) with the given documents' names taken out: what is left is the topic."""
         folded = _fold(text)
-        for name in self.names:  # longest first
+        for name in self._candidates(folded):  # longest first
             if name.source_id in source_ids:
                 folded = name.pattern.sub(" ", folded)
         return re.sub(r"\s+", " ", folded).strip()
