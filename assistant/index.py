@@ -161,6 +161,18 @@ class Library:
         with self._server():
             return self.store.similarity_search_with_score(query, k=k, filter=where)
 
+    def embed_query(self, text: str) -> np.ndarray:
+        """The query's embedding (normalised), as dense search computes it."""
+        return np.asarray(get_embeddings(Path(self.settings.embedding_model)).embed_query(text), dtype=np.float32)
+
+    def chunk_vectors(self, chunk_ids: list[str]) -> np.ndarray:
+        """Stored embeddings of the given chunks, in that order (a lookup by id: no vector search,
+        so ranking one document's paragraphs stays cheap in a library of 100k chunks)."""
+        with self._server():
+            got = self.collection.get(ids=chunk_ids, include=["embeddings"])
+        by_id = dict(zip(got["ids"], got["embeddings"]))
+        return np.asarray([by_id[i] for i in chunk_ids], dtype=np.float32)
+
     @property
     def collection(self) -> Any:
         return self.store._collection

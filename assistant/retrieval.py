@@ -126,6 +126,13 @@ class _LinkView:
     view: LexicalView
     linker: CaseLinker
     rows: dict[str, list[int]]
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def vectors_of(self, source_id: str, library: Library) -> np.ndarray:
+        """A document's chunk embeddings in row order, read once per library version."""
+        if source_id not in self.vectors:
+            self.vectors[source_id] = library.chunk_vectors([self.view.ids[row] for row in self.rows[source_id]])
+        return self.vectors[source_id]
 
     @classmethod
     def of(cls, view: LexicalView) -> "_LinkView":
@@ -230,7 +237,6 @@ class HybridRetriever(BaseRetriever):
             common = {t for t in set().union(*tokens) if sum(t in row for row in tokens) > 0.4 * len(rows)}
             mask = np.zeros(len(view.ids), dtype=bool)
             mask[rows] = True
-            row_of = {view.ids[row]: row for row in rows}
             rankings: list[tuple[list[int], dict[int, float]]] = []
             for part in question_parts(topic):
                 english = to_english(part) if has_chinese(part) else part
@@ -245,8 +251,9 @@ class HybridRetriever(BaseRetriever):
                 if self.mode != "lexical":
                     dense_query = " ".join(w for w in re.findall(r"\S+", english)
                                            if not (set(tokenize(w)) and set(tokenize(w)) <= common))
-                    dense = self.library.dense_search(dense_query or english, len(rows), {"source_id": source_id})
-                    lists.append([row_of[doc.id] for doc, _ in dense if doc.id in row_of])
+                    vectors = links.vectors_of(source_id, self.library)
+                    similarity = vectors @ self.library.embed_query(dense_query or english)
+                    lists.append([rows[i] for i in np.argsort(-similarity, kind="stable")])
                 wanted = answer_types(f"{part} {english}")
                 if wanted:
                     lists.append([row for row in by_lexical if wanted & types_in(view.texts[row])])
