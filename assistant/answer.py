@@ -36,7 +36,7 @@ from assistant.citations import CitationChecker, Statement
 from assistant.config import Settings
 from assistant.glossary import has_chinese, to_english
 from assistant.injection import set_aside
-from assistant.lexical import STOPWORDS, tokenize
+from assistant.lexical import STOPWORDS, bilingual_tokens, tokenize
 from assistant.retrieval import HybridRetriever, Passage, RetrievalResult, SearchFilters, question_parts
 
 
@@ -247,7 +247,7 @@ def language_of(question: str) -> str:
 
 def coverage(question: str, passages: list[Passage]) -> float:
     """Share of the question's topic words found in the best passages (with their titles)."""
-    english = to_english(question) if has_chinese(question) else question
+    english = to_english(question)
     wanted = set(tokenize(english)) - _QUESTION_WORDS
     wanted = {t for t in wanted if t.isascii()}
     if not wanted:
@@ -286,10 +286,10 @@ class EvidenceSelector:
         self.min_relative = min_relative
 
     def _relevance(self, query: str, sentences: list[str]) -> np.ndarray:
-        english = to_english(query) if has_chinese(query) else query
+        english = to_english(query)
         wanted = (set(tokenize(query)) | set(tokenize(english))) - _QUESTION_WORDS
         lexical = np.array([
-            len(wanted & (set(tokenize(s)) | set(tokenize(to_english(s)) if has_chinese(s) else set())))
+            len(wanted & bilingual_tokens(s))
             / max(1, len(wanted)) for s in sentences
         ])
         if self.embed is None:
@@ -365,7 +365,7 @@ def case_evidence(query: str, passages: list[Passage], linked: list[str], budget
     fact asked for), so "what was awarded, and why?" reads the remedies and a reasoning paragraph.
 
     The retriever has already ranked each case's paragraphs by the question's topic words."""
-    english = to_english(query) if has_chinese(query) else query
+    english = to_english(query)
     wanted = {t for t in set(tokenize(english)) | set(tokenize(query)) if t not in _QUESTION_WORDS}
     kinds = answer_types(f"{query} {english}")
     pools = {source: [p for p in passages if p.source_id == source and p.locator != CARD_LOCATOR
@@ -381,15 +381,15 @@ def case_evidence(query: str, passages: list[Passage], linked: list[str], budget
                 continue
 
             def gain(passage: Passage) -> int:
-                tokens = set(tokenize(passage.text)) | set(tokenize(to_english(passage.text)))
-                return len((wanted & tokens) - covered) + 2 * len((kinds & types_in(passage.text)) - covered)
+                fresh_kinds = (kinds & types_in(passage.text)) - covered
+                return len((wanted & bilingual_tokens(passage.text)) - covered) + 2 * len(fresh_kinds)
 
             pick = pool[0] if round_ == 0 else max(pool, key=gain)
             if round_ > 0 and (gain(pick) == 0 or used + len(pick.text) > budget_chars):
                 continue
             chosen.append(pick)
             used += len(pick.text)
-            covered |= set(tokenize(pick.text)) | set(tokenize(to_english(pick.text))) | types_in(pick.text)
+            covered |= bilingual_tokens(pick.text) | types_in(pick.text)
     return chosen
 
 
@@ -493,7 +493,7 @@ class AnswerPipeline:
     def card_answers(self, question: str, linked: list[str], language: str) -> list[_Shown]:
         """Sentences stating what the named cases' cards hold for the fields the question asks for,
         each citing the paragraph its card line names and checked against that paragraph."""
-        english = to_english(question) if has_chinese(question) else question
+        english = to_english(question)
         asked = list(dict.fromkeys(card_fields_asked(question) + card_fields_asked(english)))
         if not asked:
             return []
@@ -527,7 +527,7 @@ class AnswerPipeline:
         """For a question asking a case's outcome, award or date that its card does not hold while
         its status says it is still open ("appeal pending", "no decision"): the status, instead of
         letting the model guess a ruling that does not exist yet. Empty when that is not the case."""
-        english = to_english(question) if has_chinese(question) else question
+        english = to_english(question)
         asked = set(card_fields_asked(question) + card_fields_asked(english)) & {"held", "decided", "remedies", "appeal"}
         if not asked or asks_reasoning(question):
             return ""
@@ -552,7 +552,7 @@ class AnswerPipeline:
             return False
         topic = self.retriever.links().linker.without_names(question, linked)
         for part in question_parts(topic):
-            english = to_english(part) if has_chinese(part) else part
+            english = to_english(part)
             if _ASKS.search(part) and not (card_fields_asked(part) or card_fields_asked(english)):
                 return False
         return True
@@ -741,11 +741,11 @@ def _case_name(metadata: dict[str, Any], language: str = "en") -> str:
 
 def _answers_topic(question: str, shown: list[_Shown]) -> bool:
     """Whether the sentences left touch at least a third of the question's topic words."""
-    english = to_english(question) if has_chinese(question) else question
+    english = to_english(question)
     wanted = {t for t in tokenize(english) if t not in _QUESTION_WORDS and t.isascii()}
     if not wanted:
         return True
-    said = set().union(*(set(tokenize(s.text)) | set(tokenize(to_english(s.text))) for s in shown)) if shown else set()
+    said = set().union(*(bilingual_tokens(s.text) for s in shown)) if shown else set()
     return len(wanted & said) / len(wanted) >= 0.34
 
 

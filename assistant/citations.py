@@ -25,7 +25,7 @@ import numpy as np
 
 from assistant.chunking import split_sentences
 from assistant.glossary import has_chinese, to_english
-from assistant.lexical import tokenize
+from assistant.lexical import bilingual_tokens, tokenize
 
 MARKER = re.compile(r"\s*\[(\d{1,2}(?:\s*[,，、;]\s*\d{1,2})*)\]")
 _NUMBER = re.compile(r"\d[\d,，.]*\d|\d")
@@ -178,8 +178,7 @@ def polarity_agrees(statement: str, passage: str) -> bool:
 def _figure_words(text: str) -> set[str]:
     """What a sentence says about its figures: content words (Chinese read through the glossary
     as well), without digits, units and months."""
-    tokens = set(tokenize(text)) | (set(tokenize(to_english(text))) if has_chinese(text) else set())
-    return _acts({t for t in tokens - _FIGURE_NOISE if not t.isdigit()})
+    return _acts({t for t in bilingual_tokens(text) - _FIGURE_NOISE if not t.isdigit()})
 
 
 def figures_in_context(statement: str, passage: str, question: str = "") -> bool:

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse
 
+from assistant.glossary import has_chinese, to_english
+
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.'’][a-z0-9]+)*|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+", re.IGNORECASE)
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 STOPWORDS = frozenset(
@@ -60,6 +62,13 @@ def tokenize(text: str) -> list[str]:
             if piece and piece not in STOPWORDS and (len(piece) > 1 or piece.isdigit()):
                 tokens.append(_stem(piece))
     return tokens
+
+
+def bilingual_tokens(text: str) -> set[str]:
+    """The text's tokens plus, for Chinese text, those of its glossary English: how a Chinese
+    sentence is compared with English passages."""
+    tokens = set(tokenize(text))
+    return (tokens | set(tokenize(to_english(text)))) if has_chinese(text) else tokens
 
 
 class BM25Index:

@@ -177,7 +177,7 @@ class HybridRetriever(BaseRetriever):
         started = time.perf_counter()
         k = k or self.k
         filters = filters or SearchFilters()
-        english = to_english(query) if has_chinese(query) else query
+        english = to_english(query)
         lexical_query = f"{query} {english}" if english != query else query
 
         found: dict[str, Passage] = {}
@@ -239,7 +239,7 @@ class HybridRetriever(BaseRetriever):
             mask[rows] = True
             rankings: list[tuple[list[int], dict[int, float]]] = []
             for part in question_parts(topic):
-                english = to_english(part) if has_chinese(part) else part
+                english = to_english(part)
                 words = [w for w in re.findall(r"[\w'’.-]+|[^\w\s]", f"{part} {english}" if english != part else part)
                          if not (set(tokenize(w)) and set(tokenize(w)) <= common)]
                 focused = " ".join(words)
