@@ -34,6 +34,7 @@ from assistant.cases import (
 from assistant.chunking import split_sentences
 from assistant.citations import CitationChecker, Statement
 from assistant.config import Settings
+from assistant.conflicts import UPLOAD, Conflict, ConflictCheck
 from assistant.glossary import has_chinese, to_english
 from assistant.injection import set_aside
 from assistant.lexical import STOPWORDS, bilingual_tokens, tokenize
@@ -134,10 +135,11 @@ class Citation:
     quote: str
     supported: bool
     metadata: dict[str, Any] = field(default_factory=dict)
+    origin: Literal["library", "upload"] = "library"  # an upload is never presented as the curated library
 
     def to_json(self) -> dict[str, Any]:
         return {"n": self.n, "source_id": self.source_id, "title": self.title, "locator": self.locator,
-                "quote": self.quote, "supported": self.supported}
+                "quote": self.quote, "supported": self.supported, "origin": self.origin}
 
 
 @dataclass
@@ -156,6 +158,7 @@ class Answer:
     model_text: str = ""
     answered_from: Literal["model", "card", "card+model", "none"] = "model"
     linked: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
 
     @property
     def verified(self) -> bool:
@@ -172,6 +175,7 @@ class Answer:
             "answered_from": self.answered_from,
             "linked_cases": self.linked,
             "citations": [c.to_json() for c in self.citations],
+            "conflicts": [c.to_json() for c in self.conflicts],
             "unverified": self.unverified,
             "passages": [p.to_json() for p in self.passages],
             "timings": {k: (round(v, 3) if v is not None else None) for k, v in self.timings.items()},
@@ -185,6 +189,8 @@ class Answer:
             lines.extend(f"  ? {sentence}" for sentence in self.unverified)
         for citation in self.citations:
             mark = "verified" if citation.supported else "unverified"
+            if citation.origin == "upload":
+                mark += "; " + prompts.UPLOAD_NOTE_EN
             lines.append(f"[{citation.n}] {citation.title} — {citation.locator} ({citation.source_id}, {mark})")
             lines.append(f"    “{citation.quote}”")
         return "\n".join(lines)
@@ -345,6 +351,7 @@ def _excerpt(sentences: list[str], scores: np.ndarray, room: int, min_relative: 
 
 
 # Card fields whose values are figures (dates, amounts, numbers), checked with their label.
+_CONFLICT_SLOT = "\x00"  # where a conflict's upload marker goes; replaced when the answer is composed
 _FIGURE_FIELDS = frozenset({"decided", "remedies", "claimed", "case_number"})
 # A status that says the case is still open, so an outcome it lacks has not happened yet.
 _OPEN_STATUS = re.compile(r"pending|not confirmed|no decision|not final|outcome not|in discovery|proceeds", re.IGNORECASE)
@@ -449,6 +456,7 @@ class AnswerPipeline:
         self.llm = llm
         self.checker = checker
         self.selector = selector or EvidenceSelector(embed=checker.embed)
+        self.conflicts = ConflictCheck(retriever, checker)
         self.max_question_chars = max_question_chars
         self.min_dense = min_dense
         self.min_coverage = min_coverage
@@ -623,11 +631,16 @@ class AnswerPipeline:
         pieces.append(reply.flush())
         model_text = "" if reply.none_relevant else "".join(pieces).strip()
         statements = self._check(question, model_text, evidence, result.linked)
-        shown = [_Shown(s.text, [evidence[n - 1] for n in s.cited]) for s in statements if s.supported]
+        origins = self._origins()
+        conflicts = dict(self.conflicts.run(statements, evidence, result.linked, origins))
+        shown = [self._conflict_shown(conflicts[i], language) if i in conflicts
+                 else _Shown(s.text, [evidence[n - 1] for n in s.cited])
+                 for i, s in enumerate(statements) if s.supported]
         if statements and not statements[0].supported and not cards and not _answers_topic(question, shown):
             shown = []  # the model's direct answer failed; what is left is context, not an answer
         answer = self._compose(question, cards, shown, statements, result, language, timings,
                                "card+model" if cards else "model", evidence=evidence, model_text=model_text)
+        answer.conflicts = list(conflicts.values())
         answer.timings["total_s"] = time.perf_counter() - started
         yield AnswerEvent("final", answer=answer)
 
@@ -664,6 +677,24 @@ class AnswerPipeline:
                 statement.supported = False
         return statements
 
+    def _origins(self) -> dict[str, str]:
+        """Each document's origin ("curated" or "user"), from the manifest: the index's record."""
+        return {source_id: str(entry.get("origin") or "") for source_id, entry in self.retriever.library.documents().items()}
+
+    @staticmethod
+    def _conflict_shown(conflict: Conflict, language: str) -> _Shown:
+        """An upload's claim that the case's own record contradicts, shown as a disagreement that
+        cites both sides; never as what the court decided."""
+        zh = language == "zh"
+        record = conflict.record
+        fields = {"upload": conflict.upload.title, "says": conflict.statement.rstrip("。."), "case": conflict.case_title,
+                  "record": record, "upload_cite": _CONFLICT_SLOT}
+        if record:
+            text = (prompts.CONFLICT_ZH if zh else prompts.CONFLICT_EN).format(**fields)
+        else:
+            text = (prompts.CONFLICT_UNRECORDED_ZH if zh else prompts.CONFLICT_UNRECORDED_EN).format(**fields)
+        return _Shown(text, [conflict.upload, *conflict.record_passages])
+
     def _compose(self, question: str, cards: list[_Shown], shown: list[_Shown], statements: list[Statement],
                  result: RetrievalResult, language: str, timings: dict[str, float | None], source: str,
                  evidence: list[Passage] | None = None, model_text: str = "") -> Answer:
@@ -679,16 +710,21 @@ class AnswerPipeline:
         numbering: dict[str, int] = {}
         citations: list[Citation] = []
         parts: list[str] = []
+        origins = self._origins()
         for item in items:
             markers = []
             for passage in item.passages:
                 if passage.chunk_id not in numbering:
                     numbering[passage.chunk_id] = len(numbering) + 1
+                    origin = "upload" if origins.get(passage.source_id) == UPLOAD else "library"
                     citations.append(Citation(numbering[passage.chunk_id], passage.source_id, passage.title,
                                               passage.locator, best_quote(item.text, passage, self.checker), True,
-                                              passage.metadata))
+                                              passage.metadata, origin))
                 markers.append(f"[{numbering[passage.chunk_id]}]")
-            parts.append(_with_markers(item.text, "".join(dict.fromkeys(markers))))
+            text = item.text
+            if _CONFLICT_SLOT in text:  # a conflict cites the upload where it is quoted, the record at the end
+                text, markers = text.replace(_CONFLICT_SLOT, markers[0]), markers[1:]
+            parts.append(_with_markers(text, "".join(dict.fromkeys(markers))))
         joiner = "" if language == "zh" else " "
         said = [Statement(text=i.text, supported=True) for i in items]
         refused = all(_ABSENCE.search(i.text) for i in items) or not _adds_to(question, said)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from langchain_core.documents import Document
 
 from assistant.cases import CARD_LOCATOR, card_text
-from assistant.injection import addresses_the_model
+from assistant.injection import SCREEN_VERSION, addresses_the_model
 from assistant.loaders import LoadedDocument
 
 SHORT_PARAGRAPH_CHARS = 200
@@ -228,13 +228,13 @@ def chunk_document(doc: LoadedDocument, max_chars: int = 900) -> list[Document]:
         if not _WORD.search(text):
             continue
         metadata = {**base, "locator": locator, "section": section, "paragraph": paragraph, "page": page,
-                    "set_aside": addresses_the_model(text)}
+                    "set_aside": addresses_the_model(text), "screen_version": SCREEN_VERSION}
         chunks.append(Document(page_content=text, metadata={**metadata, "chunk_index": len(chunks)}))
     if doc.meta.card and doc.meta.card.fields():
         # The card is a passage of its own, so retrieval and the model can read it like any other;
         # a citation of one of its lines is re-pointed to the paragraph the line names.
         metadata = {**base, "locator": CARD_LOCATOR, "section": CARD_LOCATOR, "paragraph": "", "page": 0,
-                    "set_aside": False}
+                    "set_aside": False, "screen_version": SCREEN_VERSION}
         chunks.append(Document(page_content=card_text(doc.meta.card.fields()),
                                metadata={**metadata, "chunk_index": len(chunks)}))
     return chunks

@@ -10,7 +10,10 @@ Two checks look past word overlap, because overlap is what a false sentence shar
 - polarity: each clause of a sentence is compared with the clause of the passage it matches best;
   "the judgment was appealed" is not supported by "neither party appealed the judgment";
 - figures in context: an amount or date must sit in a passage sentence about the same thing
-  (RMB 50 stated as the award is not supported by "the court fee was RMB 50").
+  (RMB 50 stated as the award is not supported by "the court fee was RMB 50");
+- reported speech is not assertion: "the court awarded RMB 2,000,000" is not supported by a
+  sentence saying that someone must, should or wants to state it, or that a party argued it,
+  unless the statement itself says who said it.
 A citation to the wrong source is moved to the best supporting one, a missing one is added,
 and a sentence nothing supports is marked unverified.
 """
@@ -25,7 +28,7 @@ import numpy as np
 
 from assistant.chunking import split_sentences
 from assistant.glossary import has_chinese, to_english
-from assistant.lexical import bilingual_tokens, tokenize
+from assistant.lexical import STOPWORDS, bilingual_tokens, tokenize
 
 MARKER = re.compile(r"\s*\[(\d{1,2}(?:\s*[,，、;]\s*\d{1,2})*)\]")
 _NUMBER = re.compile(r"\d[\d,，.]*\d|\d")
@@ -71,7 +74,8 @@ def _marker_numbers(text: str) -> list[int]:
     return [int(n) for group in MARKER.findall(text) for n in re.split(r"[,，、;]", group) if n.strip()]
 
 
-def _numbers(text: str) -> set[str]:
+def numbers_in(text: str) -> set[str]:
+    """The figures in a text, without thousands separators: "RMB 5,000" -> {"5000"}."""
     return {re.sub(r"[,，]", "", n).rstrip(".") for n in _NUMBER.findall(text)}
 
 
@@ -175,6 +179,101 @@ def polarity_agrees(statement: str, passage: str) -> bool:
     return True
 
 
+# A sentence that only says what someone must, should or wants to state, or what a party argued.
+_REPORTING_FRAME = re.compile(
+    r"\b(must|should|shall|is to|are to|has to|have to|needs? to|(is|are|was|were) (required|instructed|told|asked) to|"
+    r"wants?( \w+)? to|would like( \w+)? to|ought to|is expected to)\s+(\w+\s+){0,2}?(state|say|report|write|claim|"
+    r"assert|mention|declare|announce|confirm|repeat|tell|answer|respond|reply|present|describe|conclude|insist)\b|"
+    r"\b(argued|argues|contended|contends|alleged|alleges|maintained|maintains|asserted|asserts|insisted|insists|"
+    r"submitted|submits)\s+that\b|"
+    r"(应当|必须|务必|须|要求|希望|请)[^。；]{0,12}?(说明|声明|表示|称|写明|指出|告知|告诉|回答|回复|陈述|强调|报告|确认|宣称|表述)|"
+    r"(辩称|主张|声称)",
+    re.IGNORECASE,
+)
+# A statement that itself says who said it ("the memo says…", "Anthropic argued…") may cite one.
+_ATTRIBUTED = re.compile(
+    r"\b(says?|said|states?|stated|claims?|claimed|asserts?|asserted|argues?|argued|contends?|contended|"
+    r"alleges?|alleged|according|asks?|asked|instructs?|instructed|tells?|told|wants?|wanted|demands?|demanded|"
+    r"requests?|requested|urges?|urged|submits?|submitted|maintains?|maintained|insists?|insisted|position|"
+    r"view|memo|upload\w*)\b|称|主张|认为|要求|指出|表示|据|请求",
+    re.IGNORECASE,
+)
+
+
+def reported_only(statement: str, passage: str) -> bool:
+    """Whether the passage sentence that holds most of the statement's words only reports that
+    someone must, should or wants to state it, or argued it, while the statement asserts it as a
+    fact. The frame must come before those words: "must state that the court awarded RMB 2,000,000"
+    reports; "the court awarded RMB 500, which the defendant must pay" asserts."""
+    if _ATTRIBUTED.search(statement):
+        return False
+    words = bilingual_tokens(statement) - _GENERIC
+    if len(words) < 2:
+        return False
+    sentences = split_sentences(passage) or [passage]
+    best = max(sentences, key=lambda sentence: _negated_span(words, sentence)[0])
+    frame = _REPORTING_FRAME.search(best)
+    if frame is None:
+        return False
+    before = bilingual_tokens(best[: frame.start()]) & words
+    after = bilingual_tokens(best[frame.end():]) & words
+    return len(after) >= 2 and len(after) > len(before)
+
+
+# What a sentence can say a case held ("the images are protected", "Meta was liable", "构成作品"),
+# and the verbs of ruling, which count as one ("held" is "found" is "ruled").
+HOLDING = re.compile(
+    r"\b(protect\w*|copyright(ed|able)|works?|authors?|authorship|infring\w*|liable|liability|fair use|ruled|rules|"
+    r"held|holds|decided|found|granted|dismiss\w*|register\w*|pending|owns?|owned|owner|lawful|unlawful|won|lost)\b|"
+    r"构成|作品|侵权|作者|著作权|合理使用|判决|认定|驳回|登记|胜诉|败诉",
+    re.IGNORECASE,
+)
+_RULING = ("held", "hold", "rule", "ruled", "rules", "decided", "found")
+_PREDICATES = ("protect", "copyright", "work", "author", "infring", "liab", "fair use", "dismiss", "register",
+               "pending", "own", "unlawful", "lawful", "won", "lost", "granted")
+_CLAUSE_END = re.compile(r"[,;:，；：。.!?]")
+
+
+def _holding_marks(text: str) -> set[tuple[str, bool]]:
+    """(holding word, negated) for each holding word of an English text: the word folded to its
+    stem ("protection" → "protect"; every verb of ruling → "#ruling"), the negation read in the few
+    words before it within its clause ("cannot be protected", "not the product of human
+    authorship"), so "X, and not the AI, was the author" still asserts authorship."""
+    marks = set()
+    for match in HOLDING.finditer(text):
+        word = match.group(0).lower()
+        stem = "#ruling" if word in _RULING else next((p for p in _PREDICATES if word.startswith(p)), None)
+        if stem is None:
+            continue
+        clause = _CLAUSE_END.split(text[: match.start()])[-1]
+        marks.add((stem, negated(" ".join(clause.split()[-5:] + [word]))))
+    return marks
+
+
+def holding_agrees(statement: str, passage: str) -> bool:
+    """Whether the passage bears out what the statement says a case held. Among the passage
+    sentences that share a word with the statement, no holding word of the statement may appear
+    only with the opposite polarity ("has ruled" against "has not yet ruled"), and when the
+    statement says what was held ("protected", "infringed", "author"…), at least one such word must
+    appear with its polarity. Word overlap alone lets "the Midjourney images are protected" pass
+    against "the Midjourney images are not the product of human authorship". Chinese statements,
+    and statements with no holding word, pass (the other checks still apply)."""
+    if has_chinese(statement):
+        return True
+    wanted = _holding_marks(statement)
+    if not wanted:
+        return True
+    words = bilingual_tokens(statement) - STOPWORDS
+    found: set[tuple[str, bool]] = set()
+    for line in split_sentences(passage) or [passage]:
+        if words & bilingual_tokens(line):
+            found |= _holding_marks(line)
+    if any((stem, not negative) in found and (stem, negative) not in found for stem, negative in wanted):
+        return False
+    predicates = {mark for mark in wanted if mark[0] != "#ruling"}
+    return not predicates or bool(predicates & found)
+
+
 def _figure_words(text: str) -> set[str]:
     """What a sentence says about its figures: content words (Chinese read through the glossary
     as well), without digits, units and months."""
@@ -186,7 +285,7 @@ def figures_in_context(statement: str, passage: str, question: str = "") -> bool
     says about it (a content word, or the same act: awarding, deciding, claiming…). Names do not
     count (every sentence of a case may carry them); a bare figure ("RMB 5,000") takes its subject
     from the question it answers."""
-    wanted = _numbers(statement)
+    wanted = numbers_in(statement)
     if not wanted:
         return True
     names = {w.lower().rstrip("'’") for w in _WORD.findall(passage) if w[0].isupper()}
@@ -195,7 +294,7 @@ def figures_in_context(statement: str, passage: str, question: str = "") -> bool
         about = _figure_words(question) - names
     sentences = split_sentences(passage) or [passage]
     for number in wanted:
-        holders = [s for s in sentences if number in _numbers(s)]
+        holders = [s for s in sentences if number in numbers_in(s)]
         if not any(about & _figure_words(s) for s in holders):
             return False
     return True
@@ -243,13 +342,14 @@ class CitationChecker:
             combined = 0.6 * lexical + 0.4 * semantic
         else:
             combined = lexical
-        wanted = _numbers(sentence)
+        wanted = numbers_in(sentence)
         names = _names(sentence) - _words(question)
         for index, passage in enumerate(passages):
-            if not wanted <= _numbers(passage) or not names <= _words(passage):
+            if not wanted <= numbers_in(passage) or not names <= _words(passage):
                 combined[index] = 0.0
-            elif strict and combined[index] >= self.threshold and not (
-                polarity_agrees(sentence, passage) and figures_in_context(sentence, passage, question)
+            elif strict and combined[index] >= self.threshold and (
+                not polarity_agrees(sentence, passage) or not figures_in_context(sentence, passage, question)
+                or reported_only(sentence, passage) or not holding_agrees(sentence, passage)
             ):
                 combined[index] = 0.0
         return combined

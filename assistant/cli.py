@@ -1,4 +1,4 @@
-"""`copyright-assistant`: ingest, search, ask, serve, eval and doctor.
+"""`copyright-assistant`: ingest, search, ask, compare, serve, eval and doctor.
 
 Exit status: 0 success, 2 bad usage or bad input (one line on stderr, no traceback), 1 internal failure.
 """
@@ -10,11 +10,15 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from assistant.config import Settings, get_settings
 from assistant.schema import JURISDICTIONS, DOC_TYPES
+
+if TYPE_CHECKING:
+    from assistant.compare import CompareRow
 
 
 class UsageError(Exception):
@@ -122,6 +126,85 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    import threading
+    import time
+
+    from assistant.answer import AnswerPipeline, InvalidQuestion, validate_question
+    from assistant.compare import Comparison
+
+    settings = _settings(_check_llm(args.llm) if args.llm else None)
+    try:  # bad input fails here, before the library or the model is loaded
+        question = validate_question(args.question, [], settings.max_question_chars)
+        chosen = _jurisdictions(args.jurisdictions) if args.jurisdictions is not None else None
+    except InvalidQuestion as error:
+        raise UsageError(str(error)) from None
+    comparison = Comparison(AnswerPipeline.from_settings(settings))
+    codes = comparison.jurisdictions(chosen)
+    if not codes:
+        raise UsageError("the library has no documents to compare")
+    stop = threading.Event()
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    rows = {}
+    stopped = False
+    try:
+        for event in comparison.stream(question, codes, stop):
+            row = event.row
+            if event.kind == "passages":
+                timings.setdefault("first_passages_s", time.perf_counter() - started)
+                if not args.json:
+                    _print_passages(row)
+                continue
+            rows[row.jurisdiction] = row
+            if not args.json:
+                _print_row(row)
+    except KeyboardInterrupt:  # Ctrl-C stops the run; the rows already finished are still reported
+        stop.set()
+        stopped = True
+        print("copyright-assistant: stopped", file=sys.stderr)
+    timings["total_s"] = time.perf_counter() - started
+    if args.json:
+        print(json.dumps({
+            "question": question,
+            "jurisdictions": codes,
+            "rows": [rows[code].to_json() for code in codes if code in rows],
+            "stopped": stopped,
+            "timings": {key: round(value, 3) for key, value in timings.items()},
+        }, ensure_ascii=False, indent=1))
+    return 130 if stopped else 0
+
+
+def _jurisdictions(text: str) -> list[str]:
+    from assistant.compare import parse_jurisdictions
+
+    try:
+        return parse_jurisdictions(text)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def _print_passages(row: CompareRow) -> None:
+    """A row's best passage as soon as retrieval has it: pinpoint and the sentence that matters."""
+    if not row.passages:
+        print(f"{row.name} ({row.jurisdiction}): no passages")
+        return
+    best = row.passages[0]
+    print(f"{row.name} ({row.jurisdiction}): {best.title} — {best.locator} ({best.source_id})")
+    if row.highlight:
+        print(f"    » {row.highlight}")
+
+
+def _print_row(row: CompareRow) -> None:
+    """A finished row: its cited answer or its refusal, then its citations as `ask` lists them."""
+    print(f"\n== {row.name} ({row.jurisdiction}) ==")
+    print(row.answer)
+    for citation in row.citations:
+        mark = "verified" if citation.supported else "unverified"
+        print(f"[{citation.n}] {citation.title} — {citation.locator} ({citation.source_id}, {mark})")
+        print(f"    “{citation.quote}”")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from ui.app import serve
 
@@ -196,6 +279,15 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true")
     _add_filters(ask)
     ask.set_defaults(run=cmd_ask)
+
+    compare = commands.add_parser("compare", help="answer one question for several jurisdictions side by side")
+    compare.add_argument("question")
+    compare.add_argument("--jurisdictions", metavar="CODES",
+                         help=f"comma-separated, e.g. CN,US,UK,EU (default: every jurisdiction in the library; "
+                              f"choose from {', '.join(JURISDICTIONS)})")
+    compare.add_argument("--llm", help="LLM spec (default: CA_LLM or 'default')")
+    compare.add_argument("--json", action="store_true", help="print the rows as JSON when all are done")
+    compare.set_defaults(run=cmd_compare)
 
     serve = commands.add_parser("serve", help="serve the web chat")
     serve.add_argument("--host", default="127.0.0.1")

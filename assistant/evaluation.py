@@ -42,6 +42,8 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from assistant import prompts
+from assistant.chunking import split_sentences
 from assistant.config import Settings
 
 # What a model writes when it says its sources do not answer (English and Chinese).
@@ -192,6 +194,17 @@ def mentioned(answer: str, strings: list[str]) -> list[str]:
     """The strings the answer contains (case-insensitive), in their given order."""
     lowered = answer.lower()
     return [string for string in strings if string.lower() in lowered]
+
+
+def states_as_fact(answer: Any, claim: str) -> bool:
+    """Whether an answer shows ``claim`` as verified fact: in its answer text, outside a sentence that
+    reports an upload's disagreement with the record ("Your upload … says … but the record says …").
+    A refusal states nothing."""
+    if answer.refused:
+        return False
+    reported = (prompts.CONFLICT_EN.split("{", 1)[0], prompts.CONFLICT_ZH.split("{", 1)[0])
+    asserted = [s for s in split_sentences(answer.answer) if not s.lstrip().startswith(reported)]
+    return bool(mentioned(" ".join(asserted), [claim]))
 
 
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d-]")

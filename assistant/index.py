@@ -29,6 +29,7 @@ from langchain_core.documents import Document
 from assistant.chunking import chunk_document
 from assistant.config import Settings
 from assistant.embeddings import get_embeddings
+from assistant.injection import SCREEN_VERSION
 from assistant.lexical import BM25Index
 from assistant.loaders import LoadedDocument, LoadError, discover, load_file
 from assistant.schema import SchemaError
@@ -94,6 +95,8 @@ class Library:
         self._store: Chroma | None = None
         self._lexical: LexicalView | None = None
         self._lexical_stamp: tuple[int, int] = (-1, -1)
+        self._lexical_generation = -1
+        self._vectors: tuple[LexicalView, np.ndarray] | None = None
         key = "local" if not settings.chroma_host else f"{settings.chroma_host}-{settings.chroma_port}"
         self.manifest_path = settings.data_dir / f"manifest-{key}-{settings.collection}.json"
 
@@ -262,12 +265,49 @@ class Library:
                 tmp = _private_tmp(cache)
                 tmp.write_bytes(pickle.dumps(view, protocol=pickle.HIGHEST_PROTOCOL))
                 os.replace(tmp, cache)
-            self._lexical, self._lexical_stamp = view, stamp
+            self._lexical, self._lexical_stamp, self._lexical_generation = view, stamp, generation
             return view
+
+    def vectors(self, view: LexicalView) -> np.ndarray:
+        """Every chunk's stored embedding, row for row with ``view.ids`` (read-only, normalised).
+
+        Filtered dense search scores the rows a filter allows straight from these: exact cosine
+        over a jurisdiction's rows takes a few milliseconds at 100k chunks, while Chroma's metadata
+        filter alone costs 70-100 ms there before any vector is compared. Read from the store once
+        per library version and kept beside the BM25 cache as a .npy file, which later processes
+        map into memory instead of reading the store again (~3.5 s at 100k chunks).
+        Raises KeyError when the store no longer holds a chunk of ``view`` (it changed meanwhile)."""
+        with self._lock:
+            if self._vectors is not None and self._vectors[0] is view:
+                return self._vectors[1]
+            if view is not self._lexical:  # an older view than the current one: read, do not cache
+                with self._server():
+                    return self._read_vectors(view.ids)
+            cache = self.settings.data_dir / f"{self.manifest_path.stem}.vectors-v1-{self._lexical_generation}.npy"
+            matrix = _mapped(cache, len(view.ids))
+            if matrix is None:
+                with self._server():
+                    fresh = self._read_vectors(view.ids)
+                tmp = _private_tmp(cache)
+                with open(tmp, "wb") as handle:
+                    np.save(handle, fresh)
+                os.replace(tmp, cache)
+                matrix = _mapped(cache, len(view.ids))
+                if matrix is None:
+                    matrix = fresh
+            self._vectors = (view, matrix)
+            return matrix
+
+    def _read_vectors(self, ids: list[str]) -> np.ndarray:
+        """Stored embeddings of ``ids`` in that order, read by id in pages."""
+        pages = [self.chunk_vectors(ids[start: start + _READ_PAGE]) for start in range(0, len(ids), _READ_PAGE)]
+        return np.ascontiguousarray(np.vstack(pages), dtype=np.float32) if pages else np.zeros((0, 0), np.float32)
 
     def _drop_lexical_caches(self) -> None:
         for old in self.settings.data_dir.glob(f"{self.manifest_path.stem}.bm25-*.pkl"):
             old.unlink(missing_ok=True)
+        for old in self.settings.data_dir.glob(f"{self.manifest_path.stem}.vectors-*.npy"):
+            old.unlink(missing_ok=True)  # a process that mapped one keeps reading it until it reloads
 
     # -- writing -----------------------------------------------------------------------------
     def _replace_chunks(self, source_id: str, chunks: list[Document]) -> None:
@@ -292,6 +332,7 @@ class Library:
             "meta": meta,
             # Passages that give the assistant orders: never evidence; the Library view warns.
             "set_aside": [c.metadata["locator"] for c in chunks if c.metadata.get("set_aside")],
+            "screen_version": SCREEN_VERSION,
         }
 
     def _recover(self, manifest: dict[str, Any], report: IngestReport) -> None:
@@ -358,7 +399,8 @@ class Library:
                     entry = manifest["documents"].get(source_id)
                     if entry and entry["origin"] == "curated" and origin == "user":
                         raise LoadError(path, f"id {source_id!r} belongs to a curated library document")
-                    if entry and entry["content_hash"] == doc.content_hash and not rebuild:
+                    if (entry and entry["content_hash"] == doc.content_hash and not rebuild
+                            and entry.get("screen_version") == SCREEN_VERSION):
                         report.skipped.append(source_id)
                         continue
                     self._ingest_one(manifest, doc, origin, report)
@@ -398,7 +440,17 @@ class Library:
                 shutil.rmtree(self.settings.chroma_dir, ignore_errors=True)
             self.manifest_path.unlink(missing_ok=True)
             self._drop_lexical_caches()
-            self._store, self._lexical = None, None
+            self._store, self._lexical, self._vectors = None, None, None
+
+
+def _mapped(path: Path, rows: int) -> np.ndarray | None:
+    """A saved embedding matrix mapped read-only into memory, or None when it is missing, damaged
+    or does not have ``rows`` rows."""
+    try:
+        matrix = np.load(path, mmap_mode="r")
+    except (OSError, ValueError):
+        return None
+    return matrix if matrix.ndim == 2 and matrix.shape[0] == rows else None
 
 
 def _private_tmp(path: Path) -> Path:

@@ -83,3 +83,19 @@ NEAREST_EN = "The nearest sources in the library are:"
 NEAREST_ZH = "资料库中最接近的来源是:"
 UNVERIFIED_EN = "The model's answer could not be verified against the sources, so here are the key passages instead:"
 UNVERIFIED_ZH = "模型的回答无法与来源核实,以下是关键段落:"
+
+# Comparing jurisdictions (assistant/compare.py): each row is a chat answer whose prompt ends with
+# this rule, and a row with nothing on point says so, naming the jurisdiction, without a position.
+# Without the second sentence the small model tends to open with "Yes, <the question restated>",
+# a position its source often does not hold; naming the source makes it copy what the source says
+# (on 12 rows tried: 7 right outcomes against 3).
+COMPARE_RULE = ("Answer for {place} only, in one or two sentences. Do not start with yes or no: say what the "
+                "sources hold, naming the court, law or body.")
+COMPARE_REFUSAL_EN = "The library has nothing on this for {place}."
+COMPARE_REFUSAL_ZH = "资料库中没有关于{place}这一问题的资料。"
+UPLOAD_NOTE_EN = "from your upload, not from the curated library"
+UPLOAD_NOTE_ZH = "来自您上传的文件,并非经整理的资料库"
+CONFLICT_EN = "Your upload “{upload}” says: “{says}” {upload_cite}, but the library's record of {case} says: {record}"
+CONFLICT_ZH = "您上传的“{upload}”称:“{says}”{upload_cite};而资料库中{case}的记录为:{record}"
+CONFLICT_UNRECORDED_EN = "Your upload “{upload}” says: “{says}” {upload_cite}; the library's record of {case} does not say this."
+CONFLICT_UNRECORDED_ZH = "您上传的“{upload}”称:“{says}”{upload_cite};资料库中{case}的记录并无此内容。"

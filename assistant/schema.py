@@ -18,8 +18,12 @@ from pydantic_core import PydanticCustomError
 
 Jurisdiction = Literal["CN", "US", "UK", "EU", "JP", "DE", "CZ", "KR", "IN"]
 DocType = Literal["judgment", "statute", "regulation", "guidance", "decision", "report", "commentary", "news"]
+# How a case came out, for the library's timeline: copyright in AI output granted or refused,
+# infringement found or not, or no ruling yet.
+Outcome = Literal["protected", "not_protected", "liable", "not_liable", "pending"]
 JURISDICTIONS: tuple[str, ...] = get_args(Jurisdiction)
 DOC_TYPES: tuple[str, ...] = get_args(DocType)
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
 _ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,80}")
 _SIDECAR_SUFFIX = ".meta.yaml"
@@ -113,6 +117,7 @@ def _check_pinpoint(value: str) -> str:
 Topics = Annotated[list[str], AfterValidator(_check_topics)]
 Aliases = Annotated[list[str], AfterValidator(_check_aliases)]
 CardValue = Annotated[str, AfterValidator(_check_pinpoint)]
+OutcomeField = Annotated[Outcome, BeforeValidator(_check_choice("outcome", OUTCOMES))]
 
 
 class CaseCard(BaseModel):
@@ -129,9 +134,12 @@ class CaseCard(BaseModel):
     held: CardValue | None = None
     remedies: CardValue | None = None
     appeal: CardValue | None = None
+    # A label drawn from the held/appeal lines, not a fact of its own: it carries no pinpoint and is
+    # not one of the fields() a question is answered from.
+    outcome: OutcomeField | None = None
 
     def fields(self) -> dict[str, str]:
-        """The filled fields, in the fixed card order."""
+        """The filled text fields, in the fixed card order (never the outcome)."""
         return {name: value for name in CARD_FIELDS if (value := getattr(self, name))}
 
 

@@ -139,7 +139,7 @@ def quality(library: Library, questions: list[Question], modes: Iterable[str]) -
 
 
 # -- 3. and 4. latency --------------------------------------------------------------------------
-def warm_latency(runs: dict[str, Callable[[Question], Any]], questions: list[Question],
+def warm_latency(runs: dict[str, Callable[[Any], Any]], questions: list[Any],
                  desc: str) -> dict[str, list[float]]:
     """Per named run, REPEATS timings of every question after one untimed warm-up of it. The runs
     take turns on each question and repeat, so background load hits them alike."""
@@ -180,12 +180,32 @@ def components(library: Library, questions: list[Question],
         for label, where in (("", None), (" + filter", filters.chroma_where())):
             timed(f"Chroma top-40 with documents and metadata{label}", lambda: library.collection.query(
                 query_embeddings=[vector], n_results=40, where=where))
+        timed("Chroma top-40 + filter, ids and distances only", lambda: library.collection.query(
+            query_embeddings=[vector], n_results=40, where=filters.chroma_where(), include=["distances"]))
         timed("Library.lexical() (stats the manifest)", library.lexical)
         timed("BM25 scores (all rows)", lambda: view.bm25.scores(lexical_query))
-        allowed = timed("filter mask (SearchFilters.mask, vectorised)", lambda: filters.mask(view))
+        allowed = timed("filter mask (SearchFilters.mask, vectorised; now cached per filter)", lambda: filters.mask(view))
+        query_vector = np.asarray(vector, dtype=np.float32)
+        timed("exact cosine top-40 over the filter's rows (stored vectors, given the mask)",
+              lambda: exact_top(library.vectors(view), allowed, query_vector, 40))
         timed("BM25 top-40 (scores + argpartition)", lambda: view.bm25.top(lexical_query, 40))
         timed("BM25 top-40 + filter (given the mask)", lambda: view.bm25.top(lexical_query, 40, allowed))
     return steps
+
+
+def exact_top(matrix: np.ndarray, allowed: np.ndarray, vector: np.ndarray, k: int) -> np.ndarray:
+    """The rows among ``allowed`` nearest to ``vector`` by exact cosine (what a filtered dense search
+    now does; see HybridRetriever._dense_exact)."""
+    rows = np.flatnonzero(allowed)
+    scores = np.asarray(matrix[rows]) @ vector
+    take = min(k, rows.size)
+    return rows[np.argpartition(-scores, take - 1)[:take]] if take else rows
+
+
+def each_jurisdiction(questions: list[Question], every: int) -> list[tuple[Question, SearchFilters]]:
+    """Every ``every``-th question with each jurisdiction's filter in turn: the searches a comparison of
+    all jurisdictions makes, one per row."""
+    return [(question, SearchFilters(jurisdiction=code)) for question in questions[::every] for code in JURISDICTIONS]
 
 
 # -- 4. the synthetic library -------------------------------------------------------------------
@@ -279,17 +299,30 @@ def scale_library(corpus: Library, scale: int, data_dir: Path, seed: int) -> Sca
         build = {**wanted, **insert_synthetic(library, corpus, real, scale, seed),
                  "built": datetime.now().strftime("%Y-%m-%d %H:%M")}
         record.write_text(json.dumps(build), encoding="utf-8")
-    cache = data_dir / f"{library.manifest_path.stem}.bm25-v2-{library.stats()['generation']}.pkl"
-    if not cache.is_file() or "bm25_build_s" not in build:
+    generation = library.stats()["generation"]
+    cache = next(data_dir.glob(f"{library.manifest_path.stem}.bm25-*-{generation}.pkl"), None)
+    if cache is None or "bm25_build_s" not in build:
         print(f"building the BM25 view of {scale:,} chunks …", file=sys.stderr)
         started = time.perf_counter()
         library.lexical()
         build.update(bm25_build_s=time.perf_counter() - started, bm25_built=datetime.now().strftime("%Y-%m-%d %H:%M"))
         record.write_text(json.dumps(build), encoding="utf-8")
+    vectors = data_dir / f"{library.manifest_path.stem}.vectors-v1-{generation}.npy"
+    if not vectors.is_file() or "vectors_build_s" not in build:
+        print(f"reading the stored vectors of {scale:,} chunks …", file=sys.stderr)
+        started = time.perf_counter()
+        library.vectors(library.lexical())
+        build.update(vectors_build_s=time.perf_counter() - started,
+                     vectors_built=datetime.now().strftime("%Y-%m-%d %H:%M"))
+        record.write_text(json.dumps(build), encoding="utf-8")
     fresh_library = Library(settings_for(data_dir))
     started = time.perf_counter()
-    fresh_library.lexical()
-    return ScaleResult(fresh_library, reused, build, time.perf_counter() - started)
+    view = fresh_library.lexical()
+    bm25_load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    fresh_library.vectors(view)
+    build["vectors_load_s"] = time.perf_counter() - started
+    return ScaleResult(fresh_library, reused, build, bm25_load_s)
 
 
 def insert_synthetic(library: Library, corpus: Library, real: dict[str, Any], scale: int,
@@ -380,10 +413,14 @@ def render(info: dict[str, str], ingest: IngestResult, scores: dict[str, dict[st
     lines += ["", f"### Latency at scale ({build['chunks']:,} chunks: {build['real']} real + "
                   f"{build['chunks'] - build['real']:,} synthetic)", "",
               "Synthetic chunks: seeded random unit vectors (384-d) and Zipf-sampled corpus words, real-shaped "
-              "metadata, jurisdictions cycling CN/US/UK/EU/JP; the real chunks keep their real embeddings. "
-              "Filtered runs use the jurisdiction of each question's first relevant source. The curated "
-              "corpus is timed again interleaved with the large library, so the ratio column is free of drift "
-              "in background load.", "",
+              f"metadata, jurisdictions cycling {'/'.join(JURISDICTIONS)}; the real chunks keep their real embeddings. "
+              "Filtered runs use the jurisdiction of each question's first relevant source; the \"each "
+              "jurisdiction\" rows run every eighth question once per jurisdiction, as a comparison of all "
+              "jurisdictions does (one filtered search per row). \"before\" is the dense half as it was: a wider "
+              "unfiltered Chroma search filtered afterwards, falling back to Chroma's own filter when that keeps "
+              "too few (`filtered_dense=\"chroma\"`); now the rows the filter allows are scored exactly from "
+              "their stored vectors (`filtered_dense=\"exact\"`, the default). The curated corpus is timed again "
+              "interleaved with the large library, so the ratio column is free of drift in background load.", "",
               "| measurement | p50 ms | p95 ms | p50 / reference | target p95 |", "|---|---|---|---|---|"]
     reference_p50 = ms(scale_ms[REFERENCE])[0]
     for name, seconds in scale_ms.items():
@@ -400,7 +437,11 @@ def render(info: dict[str, str], ingest: IngestResult, scores: dict[str, dict[st
               f"{build['bm25_build_s']:.1f} s (measured {build['bm25_built']}). read in pages of 10,000 "
               "(SQLite refuses more than 32,766 variables in one query)",
               f"- BM25 view load from its on-disk cache in a new `Library` (every process start): "
-              f"{scale.bm25_load_s:.2f} s", "",
+              f"{scale.bm25_load_s:.2f} s",
+              f"- stored vectors for exact filtered search (first filtered query of a library version: read "
+              f"from the store by id, saved as .npy): {build['vectors_build_s']:.1f} s (measured "
+              f"{build['vectors_built']}); mapped from that file in a new `Library`: {build['vectors_load_s']:.2f} s "
+              f"({build['chunks'] * DIMENSION * 4 / 1e6:.0f} MB, shared through the page cache)", "",
               "Where a hybrid query spends its time at this scale (each step alone, once per question, warm):", "",
               "| step | p50 ms | p95 ms |", "|---|---|---|"]
     for name, seconds in steps.items():
@@ -433,13 +474,22 @@ def main() -> None:
     scale = scale_library(corpus, args.scale, args.cache / "scale", args.seed)
     by_jurisdiction = jurisdiction_filter(corpus, questions)
     hybrid = HybridRetriever(library=scale.library, mode="hybrid")
+    before = HybridRetriever(library=scale.library, mode="hybrid", filtered_dense="chroma")
     scale_scores = quality(scale.library, questions, ["hybrid"])["hybrid"]
     scale_ms = warm_latency({
         REFERENCE: lambda q: retrievers["hybrid"].run(q.question, k=K),
         f"hybrid, {args.scale:,} chunks": lambda q: hybrid.run(q.question, k=K),
         f"hybrid + jurisdiction filter, {args.scale:,} chunks":
             lambda q: hybrid.run(q.question, k=K, filters=by_jurisdiction(q)),
+        f"hybrid + jurisdiction filter, {args.scale:,} chunks, before":
+            lambda q: before.run(q.question, k=K, filters=by_jurisdiction(q)),
     }, questions, desc=f"latency {args.scale:,}")
+    scale_ms |= warm_latency({
+        f"hybrid + each jurisdiction's filter in turn, {args.scale:,} chunks":
+            lambda pair: hybrid.run(pair[0].question, k=K, filters=pair[1]),
+        f"hybrid + each jurisdiction's filter in turn, {args.scale:,} chunks, before":
+            lambda pair: before.run(pair[0].question, k=K, filters=pair[1]),
+    }, each_jurisdiction(questions, 8), desc=f"each jurisdiction {args.scale:,}")
     steps = components(scale.library, questions, by_jurisdiction)
 
     section = render(info, ingest, scores, corpus_ms, scale, scale_scores, scale_ms, steps,

@@ -613,3 +613,18 @@ def test_switching_the_model_without_restart(app: gr.Blocks, openai_stub: str) -
     closed = openai_stub.rsplit(":", 1)[0] + ":9/v1"
     kept, status, _ = handler(app, "use_model")(f"openai:{closed}#stub-model", spec)
     assert kept == spec and "ca-notice-error" in status and "cannot reach" in status
+
+
+def test_a_citation_of_an_upload_says_so_everywhere() -> None:
+    """Marker, citation card and export all say the passage comes from the user's upload."""
+    answer = cited_answer()
+    answer.citations[1].origin = "upload"
+    note = "from your upload, not from the curated library"
+    marker_html = render.render_answer_text(answer, 0)
+    assert marker_html.count(f'<span class="ca-upload-note">{note}</span>') == marker_html.count('data-cite="2"') >= 1
+    assert 'data-cite="1"' in marker_html and marker_html.split('data-cite="2"')[0].count(note) == 0
+    turn = render.Turn(question="q", status="done", passages=[LI, THALER], answer=answer)
+    cards = render.render_sources([turn], 0, focus=2)
+    assert note in cards.split('id="ca-cite-0-2"')[1] and note not in cards.split('id="ca-cite-0-2"')[0]
+    assert note in render.conversation_markdown([turn])
+    assert answer.citations[1].to_json()["origin"] == "upload" and answer.citations[0].to_json()["origin"] == "library"

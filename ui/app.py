@@ -25,6 +25,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.answer import InvalidQuestion
+from assistant.compare import CompareEvent, Comparison, library_jurisdictions, parse_jurisdictions
 from assistant.config import Settings
 from assistant.index import Library
 from assistant.llms import InvalidLLMSpec, parse_llm_spec
@@ -32,8 +33,19 @@ from assistant.loaders import FORMATS, LoadError, safe_upload_name
 from assistant.retrieval import SearchFilters
 from assistant.schema import DOC_TYPES, JURISDICTIONS, TOPICS
 from ui import render
+from ui.compare_view import (
+    COMPARE_JS,
+    DEFAULT_JURISDICTIONS,
+    CompareRun,
+    compare_csv,
+    compare_markdown,
+    jurisdiction_choices,
+    render_passage_panel,
+    render_table,
+)
 from ui.render import Turn
 from ui.style import CSS, SOURCES_JS, TRANSCRIPT_JS
+from ui.timeline import DOC_VIEW_JS, TIMELINE_JS, render_timeline
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +102,7 @@ class Engine:
         self._lock = threading.Lock()
         self.upload_lock = threading.Lock()
         self.status: dict[str, tuple[str, str]] = {}  # spec -> (state: ready|loading|error|idle, message)
+        self._compare_stops: dict[str, threading.Event] = {}  # session -> the stop of its running comparison
         self.export_dir = Path(tempfile.mkdtemp(prefix="ca-export-"))
         atexit.register(shutil.rmtree, self.export_dir, ignore_errors=True)
 
@@ -248,8 +261,12 @@ class Engine:
 
     def export(self, turns: list[Turn]) -> str:
         """Write the conversation as Markdown to a fresh file; returns its path."""
+        return self.export_text(f"conversation-{datetime.now():%Y%m%d-%H%M%S}.md", render.conversation_markdown(turns))
+
+    def export_text(self, filename: str, text: str) -> str:
+        """Write ``text`` to a fresh file for download (exports older than an hour go); returns its path."""
         cutoff = time.time() - 3600
-        for old in self.export_dir.glob("*/*.md"):
+        for old in self.export_dir.glob("*/*"):
             try:
                 if old.stat().st_mtime < cutoff:
                     shutil.rmtree(old.parent, ignore_errors=True)
@@ -257,9 +274,36 @@ class Engine:
                 pass
         folder = self.export_dir / uuid.uuid4().hex
         folder.mkdir(parents=True)
-        path = folder / f"conversation-{datetime.now():%Y%m%d-%H%M%S}.md"
-        path.write_text(render.conversation_markdown(turns), encoding="utf-8")
+        path = folder / filename
+        path.write_text(text, encoding="utf-8")
         return str(path)
+
+    # -- comparing ----------------------------------------------------------------------------
+    def compare(self, question: str, jurisdictions: list[str], spec: str, session: str) -> Iterator[CompareEvent]:
+        """The comparison's rows as they come; ``stop_compare(session)`` ends it between rows or while
+        the model writes, and so does closing the page."""
+        stop = threading.Event()
+        self._compare_stops[session] = stop
+        try:
+            yield from Comparison(self.pipeline(spec)).stream(question, jurisdictions, stop=stop)
+        finally:
+            stop.set()
+            if self._compare_stops.get(session) is stop:
+                del self._compare_stops[session]
+
+    def stop_compare(self, session: str) -> None:
+        stop = self._compare_stops.get(session)
+        if stop is not None:
+            stop.set()
+
+    def compare_jurisdictions(self) -> list[str]:
+        """The jurisdictions to offer for comparing: those the library holds (every one when the
+        manifest cannot be read, so the page still builds)."""
+        try:
+            return library_jurisdictions(self.library) or list(JURISDICTIONS)
+        except Exception as error:
+            log.warning("cannot read the library manifest: %s", error)
+            return list(JURISDICTIONS)
 
 
 def _real_pipeline_type() -> type:
@@ -354,6 +398,37 @@ def build_app(settings: Settings, pipeline: Any | None = None, library: Library 
                             max_height=760, container=True, padding=True,
                         )
 
+            with gr.Tab("Compare", id="compare", elem_id="ca-tab-compare"):
+                compare_state = gr.State(None)
+                with gr.Row(equal_height=True):
+                    compare_question = gr.Textbox(
+                        show_label=False, placeholder="One question for every jurisdiction ticked below, e.g. "
+                        "Can an image made with AI be protected by copyright?  (Enter to compare)",
+                        lines=1, max_lines=4, scale=6, elem_id="ca-compare-question",
+                    )
+                    compare_btn = gr.Button("Compare", variant="primary", scale=1, min_width=100, elem_id="ca-compare-run")
+                    compare_stop = gr.Button("Stop", variant="stop", scale=1, min_width=80, elem_id="ca-compare-stop")
+                compare_codes = engine.compare_jurisdictions()
+                compare_jurisdictions = gr.CheckboxGroup(
+                    jurisdiction_choices(compare_codes, JURISDICTION_NAMES),
+                    value=[code for code in DEFAULT_JURISDICTIONS if code in compare_codes],
+                    label="Jurisdictions (each is one answer; the model writes them one after another)",
+                    elem_id="ca-compare-jurisdictions",
+                )
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=420):
+                        compare_table = gr.HTML(render_table(None, JURISDICTION_NAMES), elem_id="ca-compare-table",
+                                                js_on_load=COMPARE_JS, min_height=160, container=True, padding=True)
+                        with gr.Row():
+                            compare_md = gr.DownloadButton("Export as Markdown", value=None, interactive=False,
+                                                           size="sm", elem_id="ca-compare-md")
+                            compare_csv_btn = gr.DownloadButton("Export as CSV", value=None, interactive=False,
+                                                                size="sm", elem_id="ca-compare-csv")
+                    with gr.Column(scale=2, min_width=320):
+                        compare_passage = gr.HTML(render_passage_panel(None, JURISDICTION_NAMES),
+                                                  elem_id="ca-compare-passage", js_on_load=SOURCES_JS,
+                                                  max_height=760, container=True, padding=True)
+
             with gr.Tab("Library", id="library", elem_id="ca-tab-library"):
                 with gr.Row():
                     lib_jurisdiction = gr.Dropdown(_jurisdiction_choices("All jurisdictions"), value=ALL,
@@ -363,6 +438,9 @@ def build_app(settings: Settings, pipeline: Any | None = None, library: Library 
                                              value=ALL, label="Origin", elem_id="ca-lib-origin")
                     lib_topic = gr.Dropdown(_topic_choices(), value=ALL, label="Topic", elem_id="ca-lib-topic")
                     lib_status = gr.Dropdown(_status_choices(), value=ALL, label="Status", elem_id="ca-lib-status")
+                with gr.Accordion("Timeline of judgments and decisions", open=True, elem_id="ca-timeline-box"):
+                    timeline = gr.HTML(render_timeline(engine.documents(), names=JURISDICTION_NAMES),
+                                       elem_id="ca-timeline", js_on_load=TIMELINE_JS)
                 library_table = gr.HTML(render.render_library(engine.documents()), elem_id="ca-library",
                                         max_height=520)
                 with gr.Row(equal_height=False):
@@ -383,7 +461,8 @@ def build_app(settings: Settings, pipeline: Any | None = None, library: Library 
                             remove_btn = gr.Button("Remove (documents you added only)", variant="stop",
                                                    elem_id="ca-doc-remove")
                         remove_status = gr.HTML("", elem_id="ca-remove-status")
-                doc_view = gr.HTML(render.render_document("", None, []), elem_id="ca-doc-view", max_height=600)
+                doc_view = gr.HTML(render.render_document("", None, []), elem_id="ca-doc-view", max_height=600,
+                                   js_on_load=DOC_VIEW_JS)
 
             with gr.Tab("Model", id="model", elem_id="ca-tab-model"):
                 gr.Markdown(
@@ -477,6 +556,70 @@ def build_app(settings: Settings, pipeline: Any | None = None, library: Library 
         new_chat.click(reset, None, [turns_state, transcript, sources, export, question],
                        cancels=[submitted, clicked, example_answer], show_progress="hidden")
 
+        # -- comparing --------------------------------------------------------------------------
+        def compare(text: str, codes: list[str] | None, spec: str, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+            keep, closed = gr.skip(), gr.update(value=None, interactive=False)
+            question = (text or "").strip()
+            try:
+                run = CompareRun(question, parse_jurisdictions(codes or []), spec)
+            except ValueError as error:
+                run = CompareRun(question, [], spec, state="error", error=f"Cannot compare: {error}.")
+                yield run, render_table(run, JURISDICTION_NAMES), keep, closed, closed
+                return
+            panel = render_passage_panel(None, JURISDICTION_NAMES)
+            yield run, render_table(run, JURISDICTION_NAMES), panel, closed, closed
+            started = time.monotonic()
+            try:
+                for event in engine.compare(question, run.jurisdictions, spec, getattr(request, "session_hash", "") or ""):
+                    run.rows[event.row.jurisdiction] = event.row
+                    yield run, render_table(run, JURISDICTION_NAMES), keep, keep, keep
+                run.state = "done" if run.finished == len(run.jurisdictions) else "stopped"
+            except InvalidQuestion as error:
+                run.state, run.error = "error", f"Cannot ask this: {error}."
+            except Exception as error:  # a model or server failure: shown in the table, logged here
+                log.exception("comparing failed")
+                run.state, run.error = "error", f"the comparison failed ({_first_line(error)})"
+            run.seconds = time.monotonic() - started
+            if run.state == "error":
+                yield run, render_table(run, JURISDICTION_NAMES), keep, closed, closed
+                return
+            stamp = f"comparison-{datetime.now():%Y%m%d-%H%M%S}"
+            markdown = engine.export_text(f"{stamp}.md", compare_markdown(run, JURISDICTION_NAMES))
+            table = engine.export_text(f"{stamp}.csv", compare_csv(run, JURISDICTION_NAMES))
+            yield (run, render_table(run, JURISDICTION_NAMES), keep, gr.update(value=markdown, interactive=True),
+                   gr.update(value=table, interactive=True))
+
+        compare_inputs = [compare_question, compare_jurisdictions, llm_state]
+        compare_outputs = [compare_state, compare_table, compare_passage, compare_md, compare_csv_btn]
+        # The same concurrency group as asking: the model answers one request at a time.
+        compare_options = dict(concurrency_limit=1, concurrency_id="answer", show_progress="hidden")
+        compare_question.submit(compare, compare_inputs, compare_outputs, api_name="compare", **compare_options)
+        compare_btn.click(compare, compare_inputs, compare_outputs, **compare_options)
+
+        def stop_compare(request: gr.Request) -> None:
+            engine.stop_compare(getattr(request, "session_hash", "") or "")
+
+        compare_stop.click(stop_compare, None, None, queue=False)
+
+        def show_compare_citation(run: CompareRun | None, evt: gr.EventData) -> str:
+            data = evt._data if isinstance(evt._data, dict) else {}
+            index, n = data.get("row"), data.get("n")
+            if run is None or not isinstance(index, int) or not isinstance(n, int) or run.row(index) is None:
+                return gr.skip()
+            return render_passage_panel(run, JURISDICTION_NAMES, index, n)
+
+        def show_compare_passage(run: CompareRun | None, evt: gr.EventData) -> str:
+            data = evt._data if isinstance(evt._data, dict) else {}
+            index = data.get("row")
+            if run is None or not isinstance(index, int) or run.row(index) is None:
+                return gr.skip()
+            return render_passage_panel(run, JURISDICTION_NAMES, index)
+
+        compare_table.cite(show_compare_citation, [compare_state], compare_passage,  # type: ignore[attr-defined]
+                           show_progress="hidden")
+        compare_table.passage(show_compare_passage, [compare_state], compare_passage,  # type: ignore[attr-defined]
+                              show_progress="hidden")
+
         # -- library ----------------------------------------------------------------------------
         # Every library handler takes the filters in this order: jurisdiction, type, origin, topic, status.
         filters_in = [lib_jurisdiction, lib_type, lib_origin, lib_topic, lib_status]
@@ -542,6 +685,25 @@ def build_app(settings: Settings, pipeline: Any | None = None, library: Library 
 
         remove_btn.click(remove_document, [doc_pick, *filters_in], [remove_status, library_table, doc_pick, doc_view],
                          concurrency_limit=1, concurrency_id="library")
+
+        # The timeline follows the library filters, so a point clicked is always one the picker lists.
+        def timeline_view(juris: str, doc_type: str, origin: str, topic: str, status: str,
+                          picked: str | None) -> str:
+            shown = dict(render.filter_documents(engine.documents(), juris or None, doc_type or None, origin or None,
+                                                 topic or None, status or None))
+            return render_timeline(shown, picked, JURISDICTION_NAMES)
+
+        library_table.change(timeline_view, [*filters_in, doc_pick], timeline, show_progress="hidden")
+        doc_pick.change(timeline_view, [*filters_in, doc_pick], timeline, show_progress="hidden")
+
+        def pick_from_timeline(evt: gr.EventData) -> tuple[Any, Any]:
+            data = evt._data if isinstance(evt._data, dict) else {}
+            source_id = data.get("source_id")
+            if not isinstance(source_id, str) or source_id not in engine.documents():
+                return gr.skip(), gr.skip()
+            return gr.update(value=source_id), view_document(source_id)
+
+        timeline.pick(pick_from_timeline, None, [doc_pick, doc_view], show_progress="hidden")  # type: ignore[attr-defined]
 
         # -- model ------------------------------------------------------------------------------
         def use_model(spec_text: str, current: str) -> tuple[Any, ...]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from assistant import prompts
 from assistant.answer import Answer, Citation
 from assistant.cases import (
     CARD_LABELS,
@@ -40,6 +41,9 @@ DISCLAIMER = (
 )
 
 # Said under an answer whose lines were stated from case cards, so a reader knows where they come from.
+UPLOAD_NOTE = prompts.UPLOAD_NOTE_EN
+CONFLICT_NOTE = ("A document you uploaded disagrees with the library's record of this case. The answer shows both "
+                 "and does not treat the upload as what the court decided.")
 CARD_NOTES = {
     "card": "Stated from the case card; each line cites the paragraph it comes from.",
     "card+model": "The first lines are stated from the case card, each citing the paragraph it comes from; "
@@ -118,8 +122,13 @@ def render_answer_text(answer: Answer, turn_index: int) -> str:
             return match.group(0)
         kind = "ca-cite" if citation.supported else "ca-cite ca-cite-unsupported"
         tip = f"{citation.title} — {citation.locator}"
+        upload = ""
+        if citation.origin == "upload":
+            kind += " ca-cite-upload"
+            tip += f" ({UPLOAD_NOTE})"
+            upload = f'<span class="ca-upload-note">{esc(UPLOAD_NOTE)}</span>'
         return (f'<a href="#" class="{kind}" data-turn="{turn_index}" data-cite="{n}" '
-                f'title="{esc(tip)}" role="button">[{n}]</a>')
+                f'title="{esc(tip)}" role="button">[{n}]</a>{upload}')
 
     return _MARKER.sub(marker, esc(answer.answer))
 
@@ -170,6 +179,8 @@ def render_bot(turn: Turn, index: int) -> str:
     card_note = CARD_NOTES.get(answer.answered_from, "")
     if card_note:
         card_note = f'<div class="ca-card-note">{esc(card_note)}</div>'
+    if answer.conflicts:
+        card_note += (f'<div class="ca-conflict-note" role="note">⚠ {esc(CONFLICT_NOTE)}</div>')
     return (f'<div class="ca-msg ca-bot ca-answered"><div class="ca-role">Assistant</div>'
             f'<div class="ca-text ca-verified">{render_answer_text(answer, index)}</div>{verified_note}{card_note}'
             f'{_unverified_block(answer.unverified, "Left out: the sources do not support these sentences")}'
@@ -330,6 +341,8 @@ def render_citation(citation: Citation, passages: Sequence[Passage], turn_index:
         body = f"<mark>{esc(citation.quote)}</mark>"
     state = ('<span class="ca-badge-verified">verified</span>' if citation.supported
              else '<span class="ca-badge-unverified">not verified</span>')
+    if citation.origin == "upload":
+        state += f'<span class="ca-badge-upload">{esc(UPLOAD_NOTE)}</span>'
     classes = "ca-card ca-citation" + (" ca-focus" if focus else "")
     # A cited card passage is the card already; any other passage of a case shows the card under it.
     card = "" if citation.locator == CARD_LOCATOR else render_case_card(
@@ -559,6 +572,8 @@ def conversation_markdown(turns: Sequence[Turn], now: datetime | None = None) ->
             out += [answer.answer, ""]
             if answer.answered_from in CARD_NOTES:
                 out += [f"*{CARD_NOTES[answer.answered_from]}*", ""]
+            if answer.conflicts:
+                out += [f"*{CONFLICT_NOTE}*", ""]
         if answer.unverified:
             out += ["Not verified against the sources (left out of the answer):", ""]
             out += [f"- ~~{s}~~ *(not verified)*" for s in answer.unverified] + [""]
@@ -570,6 +585,8 @@ def conversation_markdown(turns: Sequence[Turn], now: datetime | None = None) ->
                                                      meta.get("case_number")) if v)
                 line = f"[{citation.n}] {citation.title}" + (f" ({details})" if details else "")
                 line += f" — {citation.locator}"
+                if citation.origin == "upload":
+                    line += f" ({UPLOAD_NOTE})"
                 url = safe_url(meta.get("source_url"))
                 if url:
                     line += f" — <{url}>"

@@ -78,6 +78,8 @@ a.ca-link { text-decoration: none; }
 details.ca-more > summary { cursor: pointer; font-size: .85rem; color: var(--body-text-color-subdued, #555); margin: .2rem 0 .4rem 0; }
 .ca-muted { color: var(--body-text-color-subdued, #777); font-size: .9rem; }
 .ca-card-note { font-size: .8rem; color: var(--body-text-color-subdued, #555); margin-top: .2rem; }
+.ca-upload-note, .ca-badge-upload { font-size: .68rem; padding: .05rem .35rem; border-radius: 999px; background: #fff4d6; color: #7a5200; border: 1px solid #e8cf8a; margin-left: .25rem; white-space: nowrap; }
+.ca-conflict-note { font-size: .8rem; color: #7a3a00; background: #fff1e6; border-left: 3px solid #e08a3c; padding: .2rem .5rem; margin-top: .3rem; }
 
 /* case card: one row per fact, its paragraph small */
 .ca-casecard-box { margin: .35rem 0; font-size: .82rem; }
@@ -130,6 +132,41 @@ ul.ca-notice { list-style: none; padding: 0; margin: .3rem 0; }
 .ca-model-ready { color: #1d6b3a; }
 .ca-model-error { color: #b71c1c; }
 .ca-model-pending { color: #a35f00; }
+
+/* timeline of judgments and decisions (ui/timeline.py) */
+.ca-tl-summary { font-size: .88rem; color: var(--body-text-color-subdued, #666); }
+.ca-tl-legend { display: flex; flex-wrap: wrap; gap: .3rem 1rem; font-size: .82rem; margin: .3rem 0; }
+.ca-tl-key { display: inline-flex; align-items: center; gap: .3rem; }
+.ca-tl-svg { display: block; max-width: 100%; height: auto; font-family: inherit; }
+.ca-tl-lane:nth-of-type(odd) { fill: var(--background-fill-secondary, #f6f6f7); }
+.ca-tl-lane { fill: transparent; }
+.ca-tl-label { fill: var(--body-text-color, #333); font-size: 12px; }
+.ca-tl-year { fill: var(--body-text-color-subdued, #777); font-size: 12px; }
+.ca-tl-grid { stroke: var(--border-color-primary, #ddd); stroke-width: 1; }
+.ca-tl-hollow { fill: var(--background-fill-primary, #fff); }
+.ca-tl-point { cursor: pointer; outline: none; }
+.ca-tl-point > :last-child { transition: transform .1s; }
+.ca-tl-point:hover > :last-child, .ca-tl-point:focus-visible > :last-child { transform: scale(1.45); }
+.ca-tl-ring { fill: none; stroke: #2e6bd8; stroke-width: 2.5; }
+
+/* compare tab (ui/compare_view.py) */
+.ca-cmp .ca-panel-q { margin: 0 0 .45rem 0; }
+.ca-cmp-progress { font-weight: 600; }
+#ca-compare-table table.ca-cmp-table { width: 100%; border-collapse: collapse; border: none; font-size: .9rem; }
+#ca-compare-table table.ca-cmp-table th, #ca-compare-table table.ca-cmp-table td { text-align: left; vertical-align: top;
+  padding: .45rem .5rem; border: none; border-bottom: 1px solid var(--border-color-primary, #e5e5e5); }
+#ca-compare-table table.ca-cmp-table thead th { background: var(--background-fill-secondary, #f5f5f5); }
+#ca-compare-table table.ca-cmp-table tr { border: none; }
+table.ca-cmp-table tbody th { width: 9rem; font-weight: 600; }
+table.ca-cmp-table td { line-height: 1.5; }
+#ca-compare-table tr.ca-cmp-answered td { border-left: 3px solid #2e9d57; }
+#ca-compare-table tr.ca-cmp-refused td { border-left: 3px solid #e08e0b; }
+.ca-cmp-refusal .ca-refusal-head { font-size: .85rem; }
+a.ca-cmp-key { display: block; text-align: left; margin-top: .35rem; padding: .2rem .5rem; border-left: 3px solid var(--border-color-primary, #ddd);
+  color: inherit !important; text-decoration: none !important; font-size: .85rem; background: var(--background-fill-secondary, #fafafa); }
+a.ca-cmp-key:hover, a.ca-cmp-key:focus { border-left-color: #2e6bd8; }
+/* Gradio's prose styles draw a dark border round every table row */
+.prose table.ca-casecard tr, .prose table.ca-library tr { border: none; }
 """
 
 # Clicks on citation markers and example questions inside the conversation become custom events

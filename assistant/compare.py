@@ -1,0 +1,316 @@
+"""Compare jurisdictions side by side: one row per jurisdiction, each a chat answer restricted to it.
+
+Each row *is* a chat answer (``AnswerPipeline.stream`` with a jurisdiction filter), not the output
+of a second pipeline, so a row is gated, cited, verified and refused exactly as a chat answer is.
+What a comparison adds is only what a table needs:
+
+- every row's passages first, from retrieval alone (no model), each with the sentence that matters;
+- a refusal decided outside the model that names the jurisdiction and states no position;
+- one or two sentences per row, so five rows fit in about a minute on 2 cores;
+- rows computed one after another on the one model context, with a stop between rows.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import numpy as np
+
+from assistant import prompts
+from assistant.answer import Answer, AnswerPipeline, Citation, language_of, validate_question
+from assistant.cases import CARD_LOCATOR
+from assistant.chunking import split_sentences
+from assistant.glossary import to_english
+from assistant.index import Library
+from assistant.lexical import STOPWORDS, bilingual_tokens, tokenize
+from assistant.retrieval import Passage, RetrievalResult, SearchFilters
+from assistant.schema import JURISDICTIONS
+
+# Human names, in English and Chinese; the article goes into sentences ("for the United Kingdom").
+NAMES: dict[str, str] = {
+    "CN": "China", "US": "United States", "UK": "United Kingdom", "EU": "European Union", "JP": "Japan",
+    "DE": "Germany", "CZ": "Czech Republic", "KR": "South Korea", "IN": "India",
+}
+NAMES_ZH: dict[str, str] = {
+    "CN": "中国", "US": "美国", "UK": "英国", "EU": "欧盟", "JP": "日本", "DE": "德国", "CZ": "捷克", "KR": "韩国",
+    "IN": "印度",
+}
+_WITH_ARTICLE = frozenset({"US", "UK", "EU", "CZ"})
+MAX_SENTENCES = 2
+
+# Words that ask rather than name what the question is about (ignored when picking the highlight).
+_ASKING = frozenset(tokenize("what which who whom whose why how when where whether tell explain describe please "
+                             "give list compare comparison difference between"))
+# A row whose every sentence only says a source does not decide or cover the question is the
+# library having nothing on point for that jurisdiction ("The AI Act does not decide who owns AI
+# output"), not that jurisdiction's answer.
+_SILENT = re.compile(
+    r"\b(?:does|do|did) not (?:decide|settle|determine|address|cover|say|state|answer|confirm|rule on)\b|"
+    r"\bnot (?:confirmed|decided|determined|addressed|covered)\b|\b(?:has|have) not (?:decided|ruled)\b|"
+    r"\bno (?:decision|ruling|information)\b|\bdoes not (?:itself )?say\b|未涵盖|未说明|未确认|没有(?:规定|信息)",
+    re.IGNORECASE,
+)
+
+
+def place(code: str, language: str = "en") -> str:
+    """The jurisdiction as it reads in a sentence: "the United Kingdom", "China", "英国"."""
+    if language == "zh":
+        return NAMES_ZH.get(code, code)
+    name = NAMES.get(code, code)
+    return f"the {name}" if code in _WITH_ARTICLE else name
+
+
+def refusal_text(code: str, language: str = "en") -> str:
+    """A refusal row's sentence: it names the jurisdiction and never states a position."""
+    template = prompts.COMPARE_REFUSAL_ZH if language == "zh" else prompts.COMPARE_REFUSAL_EN
+    return template.format(place=place(code, language))
+
+
+def parse_jurisdictions(value: str | Iterable[str]) -> list[str]:
+    """Codes from user input, upper-cased, deduplicated, in the order given: "cn, US" -> ["CN", "US"].
+
+    Raises ValueError naming the first unknown code and the valid ones, or when none is given."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    codes: list[str] = []
+    for item in items:
+        code = str(item).strip().upper()
+        if not code:
+            continue
+        if code not in JURISDICTIONS:
+            raise ValueError(f"unknown jurisdiction {str(item).strip()!r} (choose from {', '.join(JURISDICTIONS)})")
+        if code not in codes:
+            codes.append(code)
+    if not codes:
+        raise ValueError(f"no jurisdiction given (choose from {', '.join(JURISDICTIONS)})")
+    return codes
+
+
+def library_jurisdictions(library: Library) -> list[str]:
+    """The jurisdictions of the library's complete documents, in the schema's order (CN, US, UK, EU,
+    JP, DE, CZ, KR, IN): stable, so a table's rows do not move when a document is added."""
+    present = {str(entry.get("meta", {}).get("jurisdiction") or "") for entry in library.documents().values()}
+    return [code for code in JURISDICTIONS if code in present]
+
+
+@dataclass
+class CompareRow:
+    """One jurisdiction's row: its passages at once, then its cited answer or its refusal."""
+
+    jurisdiction: str
+    name: str
+    refused: bool = False
+    answer: str = ""
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    highlight: str = ""
+    done: bool = False
+    # Why a refused row was refused: "not_covered" (the gate, no model call) or the chat's reason
+    # after the model read ("sources_silent", "unverified", "not_decided").
+    refusal_reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "jurisdiction": self.jurisdiction,
+            "name": self.name,
+            "refused": self.refused,
+            "refusal_reason": self.refusal_reason,
+            "answer": self.answer,
+            "citations": [c.to_json() for c in self.citations],
+            "passages": [p.to_json() for p in self.passages],
+            "highlight": self.highlight,
+        }
+
+
+@dataclass
+class CompareEvent:
+    """``passages``: a row's retrieval is known (``row.done`` is False); ``row``: a finished row."""
+
+    kind: Literal["passages", "row"]
+    row: CompareRow
+
+
+def highlight(question: str, passage: Passage, embed: Callable[[list[str]], list[list[float]]] | None = None) -> str:
+    """The sentence of a passage that matters most for the question: shared topic words plus, when
+    an embedding function is given, embedding similarity (the way evidence sentences are chosen)."""
+    sentences = [s.strip() for s in split_sentences(passage.text) if s.strip("… ")] or [passage.text.strip()]
+    if len(sentences) == 1:
+        return sentences[0]
+    english = to_english(question)
+    wanted = (set(tokenize(question)) | set(tokenize(english))) - STOPWORDS - _ASKING
+    score = np.array([len(wanted & bilingual_tokens(s)) / max(1, len(wanted)) for s in sentences])
+    if embed is not None:
+        vectors = np.asarray(embed([english, *sentences]))
+        score = 0.5 * score + 0.5 * np.clip(vectors[1:] @ vectors[0], 0.0, 1.0)
+    return sentences[int(np.argmax(score))]
+
+
+def _text_first(passages: list[Passage]) -> list[Passage]:
+    """Passages best first, but with a document's text ahead of a case card: the row shows its best
+    passage with a pinpoint, and a card is a summary, not a pinpoint."""
+    for index, passage in enumerate(passages):
+        if passage.locator != CARD_LOCATOR:
+            return [passage, *passages[:index], *passages[index + 1:]] if index else list(passages)
+    return list(passages)
+
+
+def _sentences(text: str) -> list[str]:
+    """A row's answer as sentences (each ends with its citation markers and full stop)."""
+    return [s for s in re.split(r"(?<=[.。!?！？])\s+", text) if s.strip()] or [text]
+
+
+def _cut(written: str, piece: str, max_sentences: int) -> int | None:
+    """Where in the next streamed ``piece`` the reply's answer has ``max_sentences`` complete
+    sentences and a further one begins (None while it has not): the row keeps what comes before."""
+    reply = written + piece
+    label = re.search(r"answer\s*:", reply, re.IGNORECASE)
+    if label is None and re.match(r"\s*relevant\s*:", reply, re.IGNORECASE):
+        return None  # still in the "Relevant:" header
+    start = label.end() if label else 0
+    answer = reply[start:]
+    sentences = split_sentences(answer)
+    if len(sentences) <= max_sentences:
+        return None
+    end = 0
+    for sentence in sentences[:max_sentences]:
+        end = answer.index(sentence, end) + len(sentence)
+    return max(0, start + end - len(written))
+
+
+def _with_rule(message: Any, rule: str) -> Any:
+    """The last chat message with the row's instruction added at its end (a (role, text) pair or a
+    LangChain message alike)."""
+    if isinstance(message, tuple):
+        role, text = message
+        return (role, f"{text}\n{rule}")
+    return message.model_copy(update={"content": f"{message.content}\n{rule}"})
+
+
+class _RowModel:
+    """The chat model for one row: the same model (and llama.cpp context), told which jurisdiction
+    the row is for and to answer in one or two sentences. Generation stops once it has written
+    that many sentences (the model does not always stop by itself), or when the user stops."""
+
+    def __init__(self, model: Any, rule: str, stop: threading.Event | None, max_sentences: int = MAX_SENTENCES) -> None:
+        self.model = model
+        self.rule = rule
+        self.stop = stop
+        self.max_sentences = max_sentences
+
+    def stream(self, messages: list[Any], **kwargs: Any) -> Iterator[Any]:
+        messages = [*messages[:-1], _with_rule(messages[-1], self.rule)]
+        chunks = self.model.stream(messages, **kwargs)
+        written = ""
+        try:
+            for chunk in chunks:
+                piece = str(chunk.content or "")
+                cut = _cut(written, piece, self.max_sentences)
+                if cut is not None:
+                    if cut:
+                        yield chunk.model_copy(update={"content": piece[:cut]})
+                    return
+                written += piece
+                yield chunk
+                if self.stop is not None and self.stop.is_set():
+                    return
+        finally:
+            chunks.close()  # frees the model (llama.cpp holds a lock while it generates)
+
+
+class Comparison:
+    """Answers one question for several jurisdictions, row by row, on one chat pipeline."""
+
+    def __init__(self, pipeline: AnswerPipeline) -> None:
+        self.pipeline = pipeline
+
+    def jurisdictions(self, chosen: str | Iterable[str] | None = None) -> list[str]:
+        """The rows to compute: the user's choice (validated), or every jurisdiction in the library."""
+        if chosen is None:
+            return library_jurisdictions(self.pipeline.retriever.library)
+        return parse_jurisdictions(chosen)
+
+    def _retrieve(self, question: str, code: str, named: list[str] | None) -> tuple[CompareRow, bool]:
+        """A row's passages (exactly the retrieval its chat answer will use) and whether the chat's
+        coverage gate lets the model read them.
+
+        The gate is applied here to the ranking without the leading-case shortcut: with a filter to
+        one jurisdiction, the top passages of a small jurisdiction often all come from its one
+        judgment, which would link that case and let any question through ("covered by
+        definition"). A case the question itself names still passes, as in chat."""
+        filters = SearchFilters(jurisdiction=code)
+        result: RetrievalResult = self.pipeline.retriever.run(question, filters=filters, cases=named)
+        named_here = [s for s in result.linked if s in (named or [])]
+        covered = self.pipeline.gate(question, replace(result, linked=named_here))
+        passages = _text_first(result.passages)
+        row = CompareRow(code, NAMES.get(code, code), passages=passages)
+        if covered and passages:
+            row.highlight = highlight(question, passages[0], self.pipeline.checker.embed)
+        return row, covered
+
+    def _answer(self, question: str, row: CompareRow, stop: threading.Event | None) -> Answer | None:
+        """The chat answer for one row (None when the user stopped the run meanwhile)."""
+        rule = prompts.COMPARE_RULE.format(place=place(row.jurisdiction))
+        pipeline = copy.copy(self.pipeline)  # the same retriever, checker, gate thresholds and model
+        model = self.pipeline.llm
+        pipeline.llm = lambda: _RowModel(model(), rule, stop)  # type: ignore[assignment, return-value]
+        final = None
+        for event in pipeline.stream(question, filters=SearchFilters(jurisdiction=row.jurisdiction)):
+            if event.kind == "final":
+                final = event.answer
+        return None if stop is not None and stop.is_set() else final
+
+    def _finish(self, row: CompareRow, answer: Answer | None, language: str) -> CompareRow:
+        """The final row: the chat answer's cited text, or a refusal naming the jurisdiction."""
+        if answer is None:
+            reason: str | None = "not_covered"
+        elif answer.refused:
+            reason = answer.refusal_reason or "refused"
+        elif not answer.citations or all(_SILENT.search(s) for s in _sentences(answer.answer)):
+            reason = "sources_silent"
+        else:
+            return replace(row, refused=False, answer=answer.answer, citations=list(answer.citations), done=True)
+        return replace(row, refused=True, answer=refusal_text(row.jurisdiction, language), citations=[],
+                       highlight="", done=True, refusal_reason=reason)
+
+    def stream(self, question: str, jurisdictions: str | Iterable[str] | None = None,
+               stop: threading.Event | None = None) -> Iterator[CompareEvent]:
+        """First a ``passages`` event for every row (retrieval only, fast), then a ``row`` event as
+        each row finishes: rows the gate refuses at once (no model call), then the others in the
+        order asked, one model call each. ``stop`` is checked between rows and while the model
+        writes; a row cut short is never reported as finished.
+
+        Raises InvalidQuestion (empty or over-long question) or ValueError (unknown jurisdiction)
+        before any work."""
+        question = validate_question(question, [], self.pipeline.max_question_chars)
+        codes = self.jurisdictions(jurisdictions)
+        language = language_of(question)
+        named = self.pipeline.cases_asked(question, [])
+        rows: list[tuple[CompareRow, bool]] = []
+        for code in codes:
+            if stop is not None and stop.is_set():
+                return
+            row, covered = self._retrieve(question, code, named)
+            rows.append((row, covered))
+            yield CompareEvent("passages", replace(row))
+        for row, covered in rows:
+            if not covered:
+                yield CompareEvent("row", self._finish(row, None, language))
+        for row, covered in rows:
+            if not covered:
+                continue
+            if stop is not None and stop.is_set():
+                return
+            answer = self._answer(question, row, stop)
+            if answer is None:
+                return
+            yield CompareEvent("row", self._finish(row, answer, language))
+
+    def run(self, question: str, jurisdictions: str | Iterable[str] | None = None) -> list[CompareRow]:
+        """Every row, finished, in the order asked."""
+        finished = {event.row.jurisdiction: event.row for event in self.stream(question, jurisdictions)
+                    if event.kind == "row"}
+        return [finished[code] for code in self.jurisdictions(jurisdictions) if code in finished]
