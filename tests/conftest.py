@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import Settings
+from assistant.config import Settings, get_settings
 from assistant.model_files import default_model_path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -72,3 +72,13 @@ def library(library_settings: Settings):
     report = library.ingest()
     assert not report.rejected, report.rejected
     return library
+
+
+@pytest.fixture
+def cli_settings(monkeypatch: pytest.MonkeyPatch, library_settings: Settings, library):
+    """The CLI reads its settings from the environment: point it at the test library."""
+    monkeypatch.setenv("CA_DATA_DIR", str(library_settings.data_dir))
+    monkeypatch.setenv("CA_MODEL_DIR", str(library_settings.model_dir))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

@@ -8,18 +8,9 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from assistant.config import get_settings
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(autouse=True)
-def isolated_settings(monkeypatch, library_settings):
-    monkeypatch.setenv("CA_DATA_DIR", str(library_settings.data_dir))
-    monkeypatch.setenv("CA_MODEL_DIR", str(library_settings.model_dir))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("cli_settings")
 
 
 @pytest.mark.parametrize(

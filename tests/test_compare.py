@@ -27,7 +27,7 @@ from assistant.compare import (
     parse_jurisdictions,
     refusal_text,
 )
-from assistant.config import Settings, get_settings
+from assistant.config import Settings
 from assistant.index import Library
 from assistant.schema import JURISDICTIONS
 
@@ -178,15 +178,6 @@ def test_a_row_as_json_has_the_interface_keys() -> None:
 
 
 # -- command line -----------------------------------------------------------------------------
-@pytest.fixture
-def cli_settings(monkeypatch: pytest.MonkeyPatch, library_settings: Settings, library: Library) -> Iterator[None]:
-    monkeypatch.setenv("CA_DATA_DIR", str(library_settings.data_dir))
-    monkeypatch.setenv("CA_MODEL_DIR", str(library_settings.model_dir))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

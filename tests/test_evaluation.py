@@ -13,7 +13,7 @@ import pytest
 from assistant.answer import Answer, Citation
 from assistant.citations import Statement
 from assistant.cli import main
-from assistant.config import Settings, get_settings
+from assistant.config import Settings
 from assistant.evaluation import (
     EvalReport, Question, QuestionFileError, answer_fields, load_questions, locator_matches, our_answer_fields,
     retrieval_fields, run_eval,
@@ -460,15 +460,6 @@ def test_optional_fields_default_and_lenient_shapes_are_accepted(tmp_path: Path)
     assert first.must_mention == [["500"], ["a", "b"]]
     assert second.id == "7" and second.must_mention == [] and second.relevant_sources == []
 
-
-@pytest.fixture()
-def cli_settings(monkeypatch, library_settings):
-    """The CLI reads its settings from the environment: point it at the test library."""
-    monkeypatch.setenv("CA_DATA_DIR", str(library_settings.data_dir))
-    monkeypatch.setenv("CA_MODEL_DIR", str(library_settings.model_dir))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def test_cli_malformed_file_exits_2_naming_the_line(tmp_path: Path, capsys, cli_settings) -> None:
