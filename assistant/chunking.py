@@ -15,62 +15,15 @@ from langchain_core.documents import Document
 from assistant.cases import CARD_LOCATOR, card_text
 from assistant.injection import SCREEN_VERSION, addresses_the_model
 from assistant.loaders import LoadedDocument
+from assistant.text import sentence_spans, trimmed_span
 
 SHORT_PARAGRAPH_CHARS = 200
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _NUMBERED = re.compile(r"^(\d{1,4})\.\s+")
 _BLOCK = re.compile(r"(?:[^\n]|\n(?![ \t]*(?:\n|$)))+")  # text between blank lines
-# Latin . ! ? end a sentence only if the next one starts with a capital, digit or CJK character;
-# Chinese 。！？； and blank lines always do. Closing quotes and brackets stay with their sentence.
-_BOUNDARY = re.compile(
-    r"(?:(?P<period>\.)|[!?])[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9\u3400-\u9fff])"
-    r"|[。！？；][\"'”’」』）)]*"
-    r"|\n[ \t]*\n"
-)
-_TOKEN_BEFORE = re.compile(r"[^\s(\[\"'“‘]*$")
-_INITIALS = re.compile(r"[A-Z]|(?:[A-Za-z]\.)+[A-Za-z]")  # "A", "U.S", "D.D.C", "e.g"
 _WORD = re.compile(r"\w")
 _SOFT_BREAK = re.compile(r"[\s,，、;:]")
-_ABBREVIATIONS = frozenset(
-    "v. vs. no. nos. art. arts. s. ss. sec. secs. para. paras. p. pp. n. fn. ch. cl. pt. reg. regs. "
-    "cf. e.g. i.e. id. ibid. al. vol. ed. eds. op. cit. fig. approx. "
-    "inc. co. ltd. corp. llc. plc. dept. univ. assn. gov. "
-    "prof. mr. mrs. ms. dr. st. jr. sr. hon. lj. "
-    "cir. ct. app. supp. fed. rev. stat. dir. "
-    "jan. feb. mar. apr. jun. jul. aug. sep. sept. oct. nov. dec.".split()
-)
-
-
-def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-def _is_abbreviation(text: str, dot: int) -> bool:
-    token = _TOKEN_BEFORE.search(text[max(0, dot - 30) : dot]).group()  # type: ignore[union-attr]
-    return token.lower() + "." in _ABBREVIATIONS or bool(_INITIALS.fullmatch(token))
-
-
-def _sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Sentence (start, end) offsets in ``text[start:end]``, so pieces are exact slices of the source."""
-    end = len(text) if end is None else end
-    spans, begin = [], start
-    for match in _BOUNDARY.finditer(text, start, end):
-        if match.group("period") and _is_abbreviation(text, match.start()):
-            continue
-        spans.append(_trimmed(text, begin, match.end()))
-        begin = match.end()
-    spans.append(_trimmed(text, begin, end))
-    return [(s, e) for s, e in spans if e > s]
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split English and Chinese text into sentences without breaking after legal abbreviations."""
-    return [text[s:e] for s, e in _sentence_spans(text)]
 
 
 def _split_overlong(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
@@ -80,9 +33,9 @@ def _split_overlong(text: str, start: int, end: int, max_chars: int) -> list[tup
         window = text[start : start + max_chars]
         soft = [m.end() for m in _SOFT_BREAK.finditer(window) if m.end() > max_chars // 2]
         cut = start + (soft[-1] if soft else max_chars)
-        spans.append(_trimmed(text, start, cut))
+        spans.append(trimmed_span(text, start, cut))
         start = cut
-    spans.append(_trimmed(text, start, end))
+    spans.append(trimmed_span(text, start, end))
     return [(s, e) for s, e in spans if e > s]
 
 
@@ -90,13 +43,13 @@ def _pieces(text: str, max_chars: int) -> list[str]:
     """Pack whole paragraphs (or, if one is too long, its sentences) into pieces of at most max_chars."""
     spans: list[tuple[int, int]] = []
     for block in _BLOCK.finditer(text):
-        start, end = _trimmed(text, *block.span())
+        start, end = trimmed_span(text, *block.span())
         if start == end:
             continue
         if end - start <= max_chars:
             spans.append((start, end))
             continue
-        for s, e in _sentence_spans(text, start, end):
+        for s, e in sentence_spans(text, start, end):
             spans.extend(_split_overlong(text, s, e, max_chars))
     packed: list[tuple[int, int]] = []
     for start, end in spans:

@@ -22,36 +22,27 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
 import numpy as np
 
-from assistant.chunking import split_sentences
-from assistant.glossary import has_chinese, to_english
-from assistant.lexical import STOPWORDS, bilingual_tokens, tokenize
+from assistant.config import VerificationSettings
+from assistant.text import (
+    FIGURE_NOISE,
+    GENERIC_WORDS,
+    NOT_NAMES,
+    STOPWORDS,
+    bilingual_tokens,
+    has_chinese,
+    split_sentences,
+    to_english,
+    tokenize,
+)
+from assistant.types import Statement
 
 MARKER = re.compile(r"\s*\[(\d{1,2}(?:\s*[,，、;]\s*\d{1,2})*)\]")
 _NUMBER = re.compile(r"\d[\d,，.]*\d|\d")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-# Capitalised words that are not names: openers, titles of address and answer framing.
-_NOT_NAMES = frozenset("""i a an the in on at under yes no this that these those it its both neither either
-however therefore also according as for by to of and or but so mr mrs ms dr professor judge""".split())
-# Words that appear in nearly every answer here and so prove nothing about support.
-_GENERIC = frozenset(tokenize(
-    "court held case copyright law work ai artificial intelligence generated plaintiff defendant "
-    "library source sources answer question judgment article"
-))
-
-
-@dataclass
-class Statement:
-    """One answer sentence, the sources it cites (1-based) and whether they support it."""
-
-    text: str
-    cited: list[int] = field(default_factory=list)
-    model_cited: list[int] = field(default_factory=list)
-    supported: bool = False
-    support: float = 0.0
 
 
 def split_statements(answer: str) -> list[Statement]:
@@ -83,7 +74,7 @@ def _names(sentence: str) -> set[str]:
     """Capitalised words after a sentence's first word, lower-cased: the names it asserts.
     Short all-capital words are left out: an abbreviation (USCO, CDPA) restates a name."""
     words = _WORD.findall(sentence.replace("’", "'"))[1:]
-    return {_bare(w) for w in words if w[0].isupper() and not (w.isupper() and len(w) <= 5)} - _NOT_NAMES
+    return {_bare(w) for w in words if w[0].isupper() and not (w.isupper() and len(w) <= 5)} - NOT_NAMES
 
 
 def _bare(word: str) -> str:
@@ -104,11 +95,6 @@ _NEGATION = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE = re.compile(r"[,;:，；：]|\s(?:and|but|while|whereas|so|because|although|though|since)\s|但|而|因此|所以")
-# Words a figure's sentence shares with any other: units, months, framing.
-_FIGURE_NOISE = frozenset(tokenize(
-    "rmb usd us yuan dollar euro pound about around approximately january february march april may june july "
-    "august september october november december year month day date amount sum total"
-)) | _GENERIC
 # Verbs that say the same thing about a case, folded to one token so "decided" meets "delivered".
 _SAME_ACT = (
     ("#decide", ("deliver", "hand", "render", "issu", "rul", "decid", "decision", "judgment", "pronounc",
@@ -140,7 +126,7 @@ def _clauses(text: str) -> list[str]:
 
 
 def _content(text: str) -> set[str]:
-    return set(tokenize(text)) - _GENERIC
+    return set(tokenize(text)) - GENERIC_WORDS
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
@@ -207,7 +193,7 @@ def reported_only(statement: str, passage: str) -> bool:
     reports; "the court awarded RMB 500, which the defendant must pay" asserts."""
     if _ATTRIBUTED.search(statement):
         return False
-    words = bilingual_tokens(statement) - _GENERIC
+    words = bilingual_tokens(statement) - GENERIC_WORDS
     if len(words) < 2:
         return False
     sentences = split_sentences(passage) or [passage]
@@ -277,7 +263,7 @@ def holding_agrees(statement: str, passage: str) -> bool:
 def _figure_words(text: str) -> set[str]:
     """What a sentence says about its figures: content words (Chinese read through the glossary
     as well), without digits, units and months."""
-    return _acts({t for t in bilingual_tokens(text) - _FIGURE_NOISE if not t.isdigit()})
+    return _acts({t for t in bilingual_tokens(text) - FIGURE_NOISE if not t.isdigit()})
 
 
 def figures_in_context(statement: str, passage: str, question: str = "") -> bool:
@@ -303,16 +289,18 @@ def figures_in_context(statement: str, passage: str, question: str = "") -> bool
 class CitationChecker:
     """Verifies statements against passages; ``threshold`` is the support needed to count."""
 
-    def __init__(self, embed=None, threshold: float = 0.35) -> None:
-        self.embed = embed  # callable: list[str] -> list[list[float]] (normalised), or None
-        self.threshold = threshold
+    def __init__(self, embed: Callable[[list[str]], list[list[float]]] | None = None,
+                 settings: VerificationSettings | None = None) -> None:
+        self.embed = embed  # normalised embeddings of texts; None checks by words alone
+        self.settings = settings or VerificationSettings()
+        self.threshold = self.settings.threshold
 
     @staticmethod
     def _views(text: str) -> list[set[str]]:
         """Token sets to compare: the text itself and, for Chinese, its glossary English."""
-        views = [set(tokenize(text)) - _GENERIC]
+        views = [set(tokenize(text)) - GENERIC_WORDS]
         if has_chinese(text):
-            views.append(set(tokenize(to_english(text))) - _GENERIC)
+            views.append(set(tokenize(to_english(text))) - GENERIC_WORDS)
         return views
 
     @staticmethod
@@ -339,7 +327,8 @@ class CitationChecker:
         if self.embed is not None and not has_chinese(sentence):
             vectors = np.array(self.embed([sentence, *passages]))
             semantic = np.clip(vectors[1:] @ vectors[0], 0.0, 1.0)
-            combined = 0.6 * lexical + 0.4 * semantic
+            weight = self.settings.lexical_weight
+            combined = weight * lexical + (1 - weight) * semantic
         else:
             combined = lexical
         wanted = numbers_in(sentence)
@@ -370,5 +359,4 @@ class CitationChecker:
             else:
                 statement.cited = valid
             statement.supported = bool(statement.cited) and all(scores[n - 1] >= self.threshold for n in statement.cited)
-            statement.support = float(max((scores[n - 1] for n in statement.cited), default=0.0))
         return statements

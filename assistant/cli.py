@@ -1,21 +1,30 @@
 """`copyright-assistant`: ingest, search, ask, compare, serve, eval and doctor.
 
 Exit status: 0 success, 2 bad usage or bad input (one line on stderr, no traceback), 1 internal failure.
+
+Each command imports what it needs when it runs, so ``--help`` and a usage error answer at once
+instead of after loading torch, Chroma and llama.cpp.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import threading
+import time
+import traceback
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from assistant.config import Settings, get_settings
-from assistant.schema import JURISDICTIONS, DOC_TYPES
+from assistant import prompts
+from assistant.config import RetrievalSettings, Settings, get_settings
+from assistant.schema import DOC_TYPES, JURISDICTIONS
+from assistant.types import Answer
 
 if TYPE_CHECKING:
     from assistant.compare import CompareRow
@@ -35,7 +44,7 @@ def _settings(llm: str | None = None) -> Settings:
 
 
 def _check_llm(spec: str) -> str:
-    from assistant.llms import InvalidLLMSpec, parse_llm_spec
+    from assistant.llm_spec import InvalidLLMSpec, parse_llm_spec
 
     try:
         parse_llm_spec(spec)
@@ -87,7 +96,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     query = args.query.strip()
     if not query:
         raise UsageError("the query is empty")
-    retriever = HybridRetriever(library=Library(_settings()), k=args.k)
+    retriever = HybridRetriever(library=Library(_settings()), settings=RetrievalSettings(k=args.k))
     result = retriever.run(query, filters=_filters(args))
     if args.json:
         print(json.dumps({"query": query, "passages": [p.to_json() for p in result.passages],
@@ -103,7 +112,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from assistant.answer import AnswerPipeline, InvalidQuestion
+    from assistant.pipeline import AnswerPipeline, InvalidQuestion
 
     settings = _settings(_check_llm(args.llm) if args.llm else None)
     pipeline = AnswerPipeline.from_settings(settings)
@@ -122,15 +131,27 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(final.to_json(), ensure_ascii=False, indent=1))
     else:
         print()
-        print(final.render_sources())
+        print(render_sources(final))
     return 0
 
 
-def cmd_compare(args: argparse.Namespace) -> int:
-    import threading
-    import time
+def render_sources(answer: Answer) -> str:
+    """An answer's citation list for a terminal: unverified sentences first, then each citation."""
+    lines = []
+    if answer.unverified:
+        lines.append("Not verified against the sources (omitted above):")
+        lines.extend(f"  ? {sentence}" for sentence in answer.unverified)
+    for citation in answer.citations:
+        mark = "verified" if citation.supported else "unverified"
+        if citation.origin == "upload":
+            mark += "; " + prompts.UPLOAD_NOTE_EN
+        lines.append(f"[{citation.n}] {citation.title} — {citation.locator} ({citation.source_id}, {mark})")
+        lines.append(f"    “{citation.quote}”")
+    return "\n".join(lines)
 
-    from assistant.answer import AnswerPipeline, InvalidQuestion, validate_question
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from assistant.pipeline import AnswerPipeline, InvalidQuestion, validate_question
     from assistant.compare import Comparison
 
     settings = _settings(_check_llm(args.llm) if args.llm else None)
@@ -330,9 +351,6 @@ def main(argv: list[str] | None = None) -> int:
         if _service_down(error):  # not a bug here: say which server to start or fix
             print(f"copyright-assistant: error: {error}", file=sys.stderr)
             return 1
-        import os
-        import traceback
-
         if os.environ.get("CA_DEBUG"):
             traceback.print_exc()
         print(f"copyright-assistant: internal error: {type(error).__name__}: {error}", file=sys.stderr)

@@ -22,14 +22,22 @@ from typing import Any, Literal
 import numpy as np
 
 from assistant import prompts
-from assistant.answer import Answer, AnswerPipeline, Citation, language_of, validate_question
+from assistant.pipeline import AnswerPipeline, language_of, validate_question
+from assistant.types import Answer, Citation
 from assistant.cases import CARD_LOCATOR
-from assistant.chunking import split_sentences
-from assistant.glossary import to_english
 from assistant.index import Library
-from assistant.lexical import STOPWORDS, bilingual_tokens, tokenize
-from assistant.retrieval import Passage, RetrievalResult, SearchFilters
+from assistant.retrieval import SearchFilters
+from assistant.types import Passage, RetrievalResult
 from assistant.schema import JURISDICTIONS
+from assistant.text import (
+    ASKING_WORDS,
+    STOPWORDS,
+    bilingual_tokens,
+    split_sentences,
+    takes_no_position,
+    to_english,
+    tokenize,
+)
 
 # Human names, in English and Chinese; the article goes into sentences ("for the United Kingdom").
 NAMES: dict[str, str] = {
@@ -43,18 +51,6 @@ NAMES_ZH: dict[str, str] = {
 _WITH_ARTICLE = frozenset({"US", "UK", "EU", "CZ"})
 MAX_SENTENCES = 2
 
-# Words that ask rather than name what the question is about (ignored when picking the highlight).
-_ASKING = frozenset(tokenize("what which who whom whose why how when where whether tell explain describe please "
-                             "give list compare comparison difference between"))
-# A row whose every sentence only says a source does not decide or cover the question is the
-# library having nothing on point for that jurisdiction ("The AI Act does not decide who owns AI
-# output"), not that jurisdiction's answer.
-_SILENT = re.compile(
-    r"\b(?:does|do|did) not (?:decide|settle|determine|address|cover|say|state|answer|confirm|rule on)\b|"
-    r"\bnot (?:confirmed|decided|determined|addressed|covered)\b|\b(?:has|have) not (?:decided|ruled)\b|"
-    r"\bno (?:decision|ruling|information)\b|\bdoes not (?:itself )?say\b|未涵盖|未说明|未确认|没有(?:规定|信息)",
-    re.IGNORECASE,
-)
 
 
 def place(code: str, language: str = "en") -> str:
@@ -141,7 +137,7 @@ def highlight(question: str, passage: Passage, embed: Callable[[list[str]], list
     if len(sentences) == 1:
         return sentences[0]
     english = to_english(question)
-    wanted = (set(tokenize(question)) | set(tokenize(english))) - STOPWORDS - _ASKING
+    wanted = (set(tokenize(question)) | set(tokenize(english))) - STOPWORDS - ASKING_WORDS
     score = np.array([len(wanted & bilingual_tokens(s)) / max(1, len(wanted)) for s in sentences])
     if embed is not None:
         vectors = np.asarray(embed([english, *sentences]))
@@ -269,7 +265,9 @@ class Comparison:
             reason: str | None = "not_covered"
         elif answer.refused:
             reason = answer.refusal_reason or "refused"
-        elif not answer.citations or all(_SILENT.search(s) for s in _sentences(answer.answer)):
+        # A row whose every sentence only says a source does not decide or cover the question is the
+        # library having nothing on point there ("The AI Act does not decide who owns AI output").
+        elif not answer.citations or all(takes_no_position(s) for s in _sentences(answer.answer)):
             reason = "sources_silent"
         else:
             return replace(row, refused=False, answer=answer.answer, citations=list(answer.citations), done=True)

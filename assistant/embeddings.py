@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,3 +25,24 @@ def get_embeddings(model_dir: Path) -> HuggingFaceEmbeddings:
         model_kwargs={"device": "cpu", "local_files_only": True},
         encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
     )
+
+
+class CachedEmbedder:
+    """``embed(texts)`` that embeds each distinct text once: the checker scores every sentence of
+    an answer against the same passages, which would otherwise be embedded again for each."""
+
+    def __init__(self, embed: Callable[[list[str]], list[list[float]]], max_entries: int = 4096) -> None:
+        self.embed = embed
+        self.max_entries = max_entries
+        self._vectors: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, texts: list[str]) -> list[list[float]]:
+        with self._lock:  # held while embedding: two threads asking for one text embed it once
+            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+            if len(self._vectors) + len(missing) > self.max_entries:
+                self._vectors.clear()
+                missing = list(dict.fromkeys(texts))
+            if missing:
+                self._vectors.update(zip(missing, self.embed(missing)))
+            return [self._vectors[t] for t in texts]

@@ -40,24 +40,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from assistant import prompts
-from assistant.chunking import split_sentences
 from assistant.config import Settings
+from assistant.index import Library
+from assistant.pipeline import AnswerPipeline, condense
+from assistant.text import has_chinese, says_sources_silent, split_sentences
 
-# What a model writes when it says its sources do not answer (English and Chinese).
-NOT_COVERED = re.compile(
-    r"\b(?:(?:do|does|did)(?: not|n[’']t) (?:provide|contain|mention|say|state|specify|include|cover|address"
-    r"|answer|discuss|give|know)"
-    r"|(?:is|are|was|were)(?: not|n[’']t) (?:mentioned|provided|specified|stated|given|covered|included"
-    r"|available|addressed|discussed)"
-    r"|no (?:information|mention|details?)\b"
-    r"|not enough information|insufficient information"
-    r"|(?:cannot|can[’']t|could not|couldn[’']t|unable to) (?:answer|determine|find|tell|say))"
-    r"|未涵盖|未提及|没有提及|没有提供|未提供|未说明|无法确定|无法回答|不知道",
-    re.IGNORECASE,
-)
 
 
 class QuestionFileError(ValueError):
@@ -255,18 +246,12 @@ def first_relevant_rank(sources: list[str], relevant: list[str]) -> int | None:
     return None
 
 
-def says_not_covered(text: str) -> bool:
-    """Whether a sentence or answer says the sources do not answer."""
-    return bool(NOT_COVERED.search(text))
-
-
 def retrieval_fields(question: Question, sources: list[str], seconds: float,
                      passages: list[tuple[str, str]] | None = None) -> dict[str, Any]:
     """The per-question row before answering: what retrieval ranked, and the answer keys unset.
 
     ``passages`` are the ranked ``(source_id, locator)`` pairs; without them (a system that gives only
     sources) the row has no ``retrieved_passages`` and no ``gold_in_top_5``."""
-    from assistant.glossary import has_chinese
 
     return {
         "id": question.id,
@@ -347,7 +332,7 @@ def answer_fields(question: Question, *, answer: str, refused: bool, cited_sourc
 def our_answer_fields(question: Question, answer: Any) -> dict[str, Any]:
     """Row keys for an ``assistant.answer.Answer``; the checker's statements are the model's sentences
     (including the unverified ones the user sees greyed), not only those kept in the answer."""
-    claims = [s for s in answer.statements if not says_not_covered(s.text)]
+    claims = [s for s in answer.statements if not says_sources_silent(s.text)]
     return {
         **answer_fields(question, answer=answer.answer, refused=answer.refused,
                         cited_sources=[c.source_id for c in answer.citations],
@@ -572,8 +557,6 @@ def evaluate_question(question: Question, pipeline: Any, *, retrieval_only: bool
     query the pipeline would condense from it and asked as ``pipeline.ask(question, history)``."""
     query = question.question
     if question.history:
-        from assistant.answer import condense
-
         query = condense(question.question, question.history)
     result = pipeline.retriever.run(query, k=k)
     row = retrieval_fields(question, [p.source_id for p in result.passages], result.seconds,
@@ -591,16 +574,11 @@ def run_eval(questions: list[Question], settings: Settings, *, retrieval_only: b
 
     A tqdm bar when ``show_progress``; otherwise, when answering (minutes per dozen questions), a
     line per answer on stderr so a log shows the run is alive."""
-    from tqdm import tqdm
-
     too_long = [q.id for q in questions if len(q.question) > settings.max_question_chars]
     if too_long:
         raise QuestionFileError(f"questions longer than {settings.max_question_chars} characters: "
                                 f"{', '.join(too_long)}")
     if pipeline is None:
-        from assistant.answer import AnswerPipeline
-        from assistant.index import Library
-
         pipeline = AnswerPipeline.from_settings(settings, Library(settings))
     report = EvalReport(retrieval_only=retrieval_only)
     for question in tqdm(questions, desc="eval", unit="q", disable=not show_progress):

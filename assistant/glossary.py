@@ -9,8 +9,6 @@ never invent an amount or a name.
 
 from __future__ import annotations
 
-import re
-
 ZH_EN: dict[str, str] = {
     # courts, bodies, places
     "北京互联网法院": "Beijing Internet Court", "广州互联网法院": "Guangzhou Internet Court",
@@ -94,24 +92,3 @@ ZH_EN: dict[str, str] = {
     "专利": "patent", "商标": "trademark", "发明": "invention", "税": "tax", "劳动": "employment",
     "隐私": "privacy", "个人信息": "personal data", "韩国": "Korea", "印度": "India",
 }
-_PATTERN = re.compile("|".join(sorted(map(re.escape, ZH_EN), key=len, reverse=True)))
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-
-
-def has_chinese(text: str) -> bool:
-    return bool(_CJK.search(text))
-
-
-def to_english(text: str) -> str:
-    """The question's glossary terms in English, longest match first; other Chinese is dropped,
-    Latin words and numbers are kept."""
-    if not has_chinese(text):
-        return text
-    pieces: list[str] = []
-    position = 0
-    for match in _PATTERN.finditer(text):
-        pieces.append(text[position : match.start()])
-        pieces.append(f" {ZH_EN[match.group(0)]} ")
-        position = match.end()
-    pieces.append(text[position:])
-    return re.sub(r"\s+", " ", _CJK.sub(" ", "".join(pieces))).strip()

@@ -1,15 +1,14 @@
 """The library: chunks in a Chroma collection, a manifest of what is in it, and its BM25 twin.
 
 Crash safety rests on one rule: a document's manifest entry is marked ``pending`` before its
-chunks change and ``complete`` after, and chunks are always deleted by ``source_id`` (not by
-remembered ids). A run that finds a pending entry redoes or drops that document, so an ingest
-killed at any point leaves no duplicates and no orphans once the next run finishes.
+chunks change and ``complete`` after (assistant.manifest), and chunks are always deleted by
+``source_id`` (not by remembered ids). A run that finds a pending entry redoes or drops that
+document, so an ingest killed at any point leaves no duplicates and no orphans once the next run
+finishes.
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
 import pickle
 import shutil
@@ -32,12 +31,14 @@ from assistant.embeddings import get_embeddings
 from assistant.injection import SCREEN_VERSION
 from assistant.lexical import BM25Index
 from assistant.loaders import LoadedDocument, LoadError, discover, load_file
+from assistant.manifest import Entry, LockedManifest, Manifest, private_tmp
 from assistant.schema import SchemaError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CURATED_DIRS = (PROJECT_ROOT / "corpus", PROJECT_ROOT / "seeds")
 _ADD_BATCH = 256
 _READ_PAGE = 10_000  # SQLite refuses more than 32,766 variables in one query
+_COLLECTION_METADATA = {"hnsw:space": "cosine"}  # dense_search reports cosine distances
 
 
 def embedding_text(metadata: dict[str, Any], text: str) -> str:
@@ -86,24 +87,40 @@ class LexicalView:
         self.date_num = np.array([int(m.get("date_num") or 0) for m in self.metadatas], dtype=np.int64)
 
 
+@dataclass(frozen=True)
+class _OpenStore:
+    """One Chroma collection seen two ways, opened and forgotten together."""
+
+    collection: chromadb.Collection  # chromadb's own: reads, deletes and counts, no embedding
+    langchain: Chroma  # embeds texts and queries with our model on the way in
+
+
 class Library:
     """One collection of chunks plus its manifest; safe to share between threads."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.manifest = Manifest.of_library(settings)
         self._lock = threading.RLock()
-        self._store: Chroma | None = None
+        self._opened: _OpenStore | None = None
         self._lexical: LexicalView | None = None
         self._lexical_stamp: tuple[int, int] = (-1, -1)
         self._lexical_generation = -1
         self._vectors: tuple[LexicalView, np.ndarray] | None = None
-        key = "local" if not settings.chroma_host else f"{settings.chroma_host}-{settings.chroma_port}"
-        self.manifest_path = settings.data_dir / f"manifest-{key}-{settings.collection}.json"
 
     # -- storage -----------------------------------------------------------------------------
     @property
     def store(self) -> Chroma:
-        if self._store is None:
+        """The LangChain vector store over the collection (dense search, adding texts)."""
+        return self._open_store().langchain
+
+    @property
+    def collection(self) -> chromadb.Collection:
+        """chromadb's own collection object: chunks read, deleted and counted by id or metadata."""
+        return self._open_store().collection
+
+    def _open_store(self) -> _OpenStore:
+        if self._opened is None:
             chroma_settings = chromadb.Settings(anonymized_telemetry=False)
             if self.settings.chroma_host:
                 try:
@@ -113,21 +130,27 @@ class Library:
                 except ValueError as error:  # chromadb's own "Could not connect to a Chroma server"
                     raise LibraryUnavailable(self._unreachable(error)) from error
                 with self._server():
-                    self._store = self._open(client)
+                    self._opened = self._open(client)
             else:
                 self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-                self._store = self._open(
+                self._opened = self._open(
                     chromadb.PersistentClient(path=str(self.settings.chroma_dir), settings=chroma_settings)
                 )
-        return self._store
+        return self._opened
 
-    def _open(self, client: Any) -> Chroma:
-        return Chroma(
+    def _open(self, client: chromadb.ClientAPI) -> _OpenStore:
+        """The collection as langchain-chroma opens it: same name and metadata, and no chromadb
+        embedding function (chromadb's default would fetch a model of its own; we embed)."""
+        collection = client.get_or_create_collection(
+            name=self.settings.collection, embedding_function=None, metadata=_COLLECTION_METADATA
+        )
+        langchain = Chroma(
             client=client,
             collection_name=self.settings.collection,
             embedding_function=get_embeddings(Path(self.settings.embedding_model)),
-            collection_metadata={"hnsw:space": "cosine"},
+            collection_metadata=_COLLECTION_METADATA,
         )
+        return _OpenStore(collection, langchain)
 
     def _unreachable(self, error: Exception) -> str:
         return (f"cannot reach the Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port} "
@@ -141,23 +164,16 @@ class Library:
         try:
             yield
         except httpx.TransportError as error:
-            self._store = None
+            self._opened = None
             raise LibraryUnavailable(self._unreachable(error)) from error
 
     @contextmanager
-    def _writing(self) -> Iterator[None]:
-        """Exclusive right to change the library, across threads and processes: a file lock beside
-        the manifest, held over the manifest's read-modify-write and the matching Chroma change.
-        Without it two processes ingesting at once each write their own manifest and the last
-        write wins: a document stays searchable but vanishes from the list. Processes sharing a
-        Chroma server share the data directory (docs/deploy.md), so they share this lock too."""
-        self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock, open(self.manifest_path.with_name(self.manifest_path.name + ".lock"), "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    def _writing(self) -> Iterator[LockedManifest]:
+        """Exclusive right to change the library, across threads and processes: the manifest's
+        lock, held over its read-modify-write and the matching Chroma change. This library's own
+        lock is held too, so its cached views are not read while the library changes under them."""
+        with self._lock, self.manifest.locked() as manifest:
+            yield manifest
 
     def dense_search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[tuple[Document, float]]:
         """Nearest passages by embedding, with cosine distances (the dense half of retrieval)."""
@@ -176,27 +192,10 @@ class Library:
         by_id = dict(zip(got["ids"], got["embeddings"]))
         return np.asarray([by_id[i] for i in chunk_ids], dtype=np.float32)
 
-    @property
-    def collection(self) -> Any:
-        return self.store._collection
-
-    def _read_manifest(self) -> dict[str, Any]:
-        if not self.manifest_path.is_file():
-            return {"generation": 0, "documents": {}}
-        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
-
-    def _write_manifest(self, manifest: dict[str, Any]) -> None:
-        """Atomic replace: the manifest on disk is always a complete, parseable file."""
-        self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = _private_tmp(self.manifest_path)
-        tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.manifest_path)
-
     # -- reading -----------------------------------------------------------------------------
-    def documents(self) -> dict[str, dict[str, Any]]:
+    def documents(self) -> dict[str, Entry]:
         """Complete documents by source_id, with their metadata (what the library view lists)."""
-        entries = self._read_manifest()["documents"]
-        return {sid: entry for sid, entry in entries.items() if entry.get("status") == "complete"}
+        return self.manifest.documents()
 
     def document_chunks(self, source_id: str) -> list[dict[str, Any]]:
         """A document's passages in reading order: what the library view shows as its text."""
@@ -212,24 +211,13 @@ class Library:
             return self.collection.count()
 
     def stats(self) -> dict[str, Any]:
-        manifest = self._read_manifest()
-        complete = [e for e in manifest["documents"].values() if e.get("status") == "complete"]
+        """The manifest's counts (documents, chunks, pending, generation) and which store holds them."""
         return {
-            "documents": len(complete),
-            "chunks": sum(e["chunks"] for e in complete),
-            "pending": len(manifest["documents"]) - len(complete),
-            "generation": manifest["generation"],
+            **self.manifest.summary(),
             "store": f"chroma server {self.settings.chroma_host}:{self.settings.chroma_port}"
             if self.settings.chroma_host
             else f"embedded chroma at {self.settings.chroma_dir}",
         }
-
-    def _manifest_stamp(self) -> tuple[int, int]:
-        try:
-            stat = self.manifest_path.stat()
-        except FileNotFoundError:
-            return (0, 0)
-        return (stat.st_mtime_ns, stat.st_size)
 
     def _read_all_chunks(self) -> tuple[list[str], list[str], list[dict[str, Any]]]:
         ids: list[str] = []
@@ -248,11 +236,11 @@ class Library:
 
         A query only stats the manifest; it is parsed again only when its file changed."""
         with self._lock:
-            stamp = self._manifest_stamp()
+            stamp = self.manifest.stamp()
             if self._lexical is not None and self._lexical_stamp == stamp:
                 return self._lexical
-            generation = self._read_manifest()["generation"]
-            cache = self.settings.data_dir / f"{self.manifest_path.stem}.bm25-v4-{generation}.pkl"
+            generation = self.manifest.read()["generation"]
+            cache = self.settings.data_dir / f"{self.manifest.path.stem}.bm25-v4-{generation}.pkl"
             if cache.is_file():
                 view = pickle.loads(cache.read_bytes())
             else:
@@ -262,7 +250,7 @@ class Library:
                 view = LexicalView(BM25Index([embedding_text(m, t) for m, t in zip(metadatas, texts)]),
                                    ids, texts, metadatas)
                 self._drop_lexical_caches()
-                tmp = _private_tmp(cache)
+                tmp = private_tmp(cache)
                 tmp.write_bytes(pickle.dumps(view, protocol=pickle.HIGHEST_PROTOCOL))
                 os.replace(tmp, cache)
             self._lexical, self._lexical_stamp, self._lexical_generation = view, stamp, generation
@@ -283,12 +271,12 @@ class Library:
             if view is not self._lexical:  # an older view than the current one: read, do not cache
                 with self._server():
                     return self._read_vectors(view.ids)
-            cache = self.settings.data_dir / f"{self.manifest_path.stem}.vectors-v1-{self._lexical_generation}.npy"
+            cache = self.settings.data_dir / f"{self.manifest.path.stem}.vectors-v1-{self._lexical_generation}.npy"
             matrix = _mapped(cache, len(view.ids))
             if matrix is None:
                 with self._server():
                     fresh = self._read_vectors(view.ids)
-                tmp = _private_tmp(cache)
+                tmp = private_tmp(cache)
                 with open(tmp, "wb") as handle:
                     np.save(handle, fresh)
                 os.replace(tmp, cache)
@@ -304,9 +292,9 @@ class Library:
         return np.ascontiguousarray(np.vstack(pages), dtype=np.float32) if pages else np.zeros((0, 0), np.float32)
 
     def _drop_lexical_caches(self) -> None:
-        for old in self.settings.data_dir.glob(f"{self.manifest_path.stem}.bm25-*.pkl"):
+        for old in self.settings.data_dir.glob(f"{self.manifest.path.stem}.bm25-*.pkl"):
             old.unlink(missing_ok=True)
-        for old in self.settings.data_dir.glob(f"{self.manifest_path.stem}.vectors-*.npy"):
+        for old in self.settings.data_dir.glob(f"{self.manifest.path.stem}.vectors-*.npy"):
             old.unlink(missing_ok=True)  # a process that mapped one keeps reading it until it reloads
 
     # -- writing -----------------------------------------------------------------------------
@@ -320,10 +308,10 @@ class Library:
                 ids=[f"{source_id}:{c.metadata['content_hash'][:12]}:{c.metadata['chunk_index']}" for c in batch],
             )
 
-    def _entry(self, doc: LoadedDocument, chunks: list[Document], origin: str, status: str) -> dict[str, Any]:
+    def _entry(self, doc: LoadedDocument, chunks: list[Document], origin: str) -> Entry:
+        """The manifest's record of ``doc`` (its status is the manifest's to set)."""
         meta = doc.meta.model_dump(mode="json")
         return {
-            "status": status,
             "origin": origin,
             "path": str(doc.path),
             "content_hash": doc.content_hash,
@@ -335,15 +323,11 @@ class Library:
             "screen_version": SCREEN_VERSION,
         }
 
-    def _recover(self, manifest: dict[str, Any], report: IngestReport) -> None:
+    def _recover(self, manifest: LockedManifest, report: IngestReport) -> None:
         """Finish what a killed run left pending: re-ingest it from its file, or drop it."""
-        for source_id, entry in list(manifest["documents"].items()):
-            if entry.get("status") == "complete":
-                continue
+        for source_id, entry in manifest.pending():
             self.collection.delete(where={"source_id": source_id})
-            del manifest["documents"][source_id]
-            manifest["generation"] += 1
-            self._write_manifest(manifest)
+            manifest.remove(source_id)
             path = Path(entry["path"])
             if path.is_file():
                 try:
@@ -356,18 +340,16 @@ class Library:
     def _max_bytes(self) -> int:
         return int(self.settings.max_upload_mb * 1024 * 1024)
 
-    def _ingest_one(self, manifest: dict[str, Any], doc: LoadedDocument, origin: str, report: IngestReport) -> None:
+    def _ingest_one(self, manifest: LockedManifest, doc: LoadedDocument, origin: str, report: IngestReport) -> None:
         source_id = doc.meta.id
         chunks = chunk_document(doc)
         if not chunks:
             raise LoadError(doc.path, "no text to index")
-        existed = source_id in manifest["documents"]
-        manifest["documents"][source_id] = self._entry(doc, chunks, origin, "pending")
-        self._write_manifest(manifest)
+        existed = source_id in manifest.entries
+        entry = self._entry(doc, chunks, origin)
+        manifest.mark_pending(source_id, entry)
         self._replace_chunks(source_id, chunks)
-        manifest["documents"][source_id] = self._entry(doc, chunks, origin, "complete")
-        manifest["generation"] += 1
-        self._write_manifest(manifest)
+        manifest.mark_complete(source_id, entry)
         (report.replaced if existed else report.added).append(source_id)
         report.chunks_written += len(chunks)
 
@@ -385,8 +367,7 @@ class Library:
         targets = discover(list(CURATED_DIRS) if curated else [Path(p) for p in paths])
         origin = "curated" if curated else "user"
         report = IngestReport()
-        with self._writing(), self._server():
-            manifest = self._read_manifest()
+        with self._writing() as manifest, self._server():
             self._recover(manifest, report)
             seen: set[str] = set()
             for path in progress(targets):
@@ -396,7 +377,7 @@ class Library:
                     if source_id in seen:
                         raise LoadError(path, f"document id {source_id!r} is used by another file in this batch")
                     seen.add(source_id)
-                    entry = manifest["documents"].get(source_id)
+                    entry = manifest.entries.get(source_id)
                     if entry and entry["origin"] == "curated" and origin == "user":
                         raise LoadError(path, f"id {source_id!r} belongs to a curated library document")
                     if (entry and entry["content_hash"] == doc.content_hash and not rebuild
@@ -407,26 +388,22 @@ class Library:
                 except (LoadError, SchemaError) as error:
                     report.rejected.append((str(path), str(error)))
             if curated:
-                gone = [sid for sid, e in manifest["documents"].items() if e["origin"] == "curated" and sid not in seen
+                gone = [sid for sid, e in manifest.entries.items() if e["origin"] == "curated" and sid not in seen
                         and not any(r[0] == e["path"] for r in report.rejected)]
                 for source_id in gone:
                     self._remove(manifest, source_id)
                     report.removed.append(source_id)
         return report
 
-    def _remove(self, manifest: dict[str, Any], source_id: str) -> None:
-        manifest["documents"][source_id]["status"] = "pending"
-        self._write_manifest(manifest)
+    def _remove(self, manifest: LockedManifest, source_id: str) -> None:
+        manifest.mark_pending(source_id, manifest.entries[source_id])
         self.collection.delete(where={"source_id": source_id})
-        del manifest["documents"][source_id]
-        manifest["generation"] += 1
-        self._write_manifest(manifest)
+        manifest.remove(source_id)
 
     def remove(self, source_id: str) -> None:
         """Remove one document and its chunks (the web chat's "remove" on a user's upload)."""
-        with self._writing(), self._server():
-            manifest = self._read_manifest()
-            if source_id not in manifest["documents"]:
+        with self._writing() as manifest, self._server():
+            if source_id not in manifest.entries:
                 raise KeyError(f"no document {source_id!r} in the library")
             self._remove(manifest, source_id)
 
@@ -438,9 +415,9 @@ class Library:
                     self.store.delete_collection()
             else:
                 shutil.rmtree(self.settings.chroma_dir, ignore_errors=True)
-            self.manifest_path.unlink(missing_ok=True)
+            self.manifest.delete()
             self._drop_lexical_caches()
-            self._store, self._lexical, self._vectors = None, None, None
+            self._opened, self._lexical, self._vectors = None, None, None
 
 
 def _mapped(path: Path, rows: int) -> np.ndarray | None:
@@ -451,12 +428,6 @@ def _mapped(path: Path, rows: int) -> np.ndarray | None:
     except (OSError, ValueError):
         return None
     return matrix if matrix.ndim == 2 and matrix.shape[0] == rows else None
-
-
-def _private_tmp(path: Path) -> Path:
-    """A temporary name no other writer uses: web processes sharing one data dir may write the
-    same file at the same moment, and a shared temporary file would interleave their bytes."""
-    return path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
 
 
 def _with_date_number(metadata: dict[str, Any]) -> dict[str, Any]:

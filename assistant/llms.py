@@ -11,65 +11,22 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+import httpx
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from pydantic import PrivateAttr
+from pydantic import Field, PrivateAttr
 
-BackendKind = Literal["default", "gguf", "ollama", "openai"]
-# Answers are short; the same cap on every backend keeps their latencies comparable.
-MAX_TOKENS = 220
-
-
-class InvalidLLMSpec(ValueError):
-    """The model spec string is malformed."""
-
+from assistant.config import GenerationSettings, Settings, get_settings
+from assistant.llm_spec import LLMSpec, parse_llm_spec
+from assistant.model_files import default_model_path
 
 class LLMUnavailable(RuntimeError):
     """The backend named by a spec cannot be loaded or reached."""
-
-
-@dataclass(frozen=True)
-class LLMSpec:
-    kind: BackendKind
-    target: str = ""  # GGUF path, Ollama model name, or OpenAI-compatible base URL
-    model: str = ""  # model name on an OpenAI-compatible server
-
-    def __str__(self) -> str:
-        if self.kind == "default":
-            return "default"
-        if self.kind == "openai":
-            return f"openai:{self.target}#{self.model}"
-        return f"{self.kind}:{self.target}"
-
-
-def parse_llm_spec(spec: str) -> LLMSpec:
-    """Parse and validate a spec string; raise InvalidLLMSpec with a message a user can act on."""
-    text = (spec or "").strip()
-    if text == "default":
-        return LLMSpec("default")
-    kind, sep, rest = text.partition(":")
-    rest = rest.strip()
-    if not sep or kind not in ("gguf", "ollama", "openai") or not rest:
-        raise InvalidLLMSpec(
-            f"invalid LLM spec {spec!r}: use 'default', 'gguf:/path/model.gguf', 'ollama:MODEL' "
-            "or 'openai:http://host:port/v1#MODEL'"
-        )
-    if kind == "gguf":
-        if not rest.lower().endswith(".gguf"):
-            raise InvalidLLMSpec(f"invalid LLM spec {spec!r}: a gguf spec must name a .gguf file")
-        return LLMSpec("gguf", rest)
-    if kind == "ollama":
-        return LLMSpec("ollama", rest)
-    url, _, model = rest.partition("#")
-    if not url.startswith(("http://", "https://")) or not model.strip():
-        raise InvalidLLMSpec(f"invalid LLM spec {spec!r}: use 'openai:http://host:port/v1#MODEL'")
-    return LLMSpec("openai", url.rstrip("/"), model.strip())
 
 
 class LlamaCppChat(BaseChatModel):
@@ -83,7 +40,7 @@ class LlamaCppChat(BaseChatModel):
     n_ctx: int = 4096
     n_threads: int = 2
     temperature: float = 0.0
-    max_tokens: int = MAX_TOKENS
+    max_tokens: int = Field(default_factory=lambda: GenerationSettings().max_tokens)
     _llama: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
@@ -167,8 +124,7 @@ class RemoteChat(BaseChatModel):
 
     @contextmanager
     def _reaching(self) -> Iterator[None]:
-        import httpx
-        import ollama
+        import ollama  # the client libraries are imported only by a process that uses a remote model
         import openai
 
         try:
@@ -186,7 +142,8 @@ class RemoteChat(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         with self._reaching():
-            return self.client._generate(messages, stop, run_manager, **kwargs)
+            message = self.client.invoke(messages, stop=stop, **kwargs)
+        return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _stream(
         self,
@@ -196,43 +153,58 @@ class RemoteChat(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         with self._reaching():
-            yield from self.client._stream(messages, stop, run_manager, **kwargs)
+            for chunk in self.client.stream(messages, stop=stop, **kwargs):
+                if run_manager and chunk.content:
+                    run_manager.on_llm_new_token(str(chunk.content))
+                yield ChatGenerationChunk(message=chunk)
 
 
-_cache: dict[str, BaseChatModel] = {}
+_cache: dict[tuple[Any, ...], BaseChatModel] = {}
 _cache_lock = threading.Lock()
 
 
-def is_loaded(spec: str) -> bool:
+def _ollama_host() -> str:
+    return os.environ.get("OLLAMA_HOST", "http://127.0.0.1:11434")
+
+
+def _cache_key(parsed: LLMSpec, settings: Settings) -> tuple[Any, ...]:
+    """Everything that changes the loaded model: the file and llama.cpp's context and threads for a
+    local model, the server for a remote one, and the generation knobs for both."""
+    generation = (settings.generation.max_tokens, settings.generation.temperature)
+    if parsed.kind in ("default", "gguf"):
+        path = default_model_path(settings.model_dir) if parsed.kind == "default" else Path(parsed.target)
+        return (str(path), settings.n_ctx, settings.n_threads, *generation)
+    return (str(parsed), _ollama_host() if parsed.kind == "ollama" else "", *generation)
+
+
+def is_loaded(spec: str, settings: Settings) -> bool:
     """Whether this process already holds the model for a spec (the web chat's status line)."""
     with _cache_lock:
-        return str(parse_llm_spec(spec)) in _cache
+        return _cache_key(parse_llm_spec(spec), settings) in _cache
 
 
-def load_chat_model(spec: str, settings: Any | None = None) -> BaseChatModel:
+def load_chat_model(spec: str, settings: Settings | None = None) -> BaseChatModel:
     """Return the (process-wide, cached) chat model for a spec; loads a local model once."""
-    from assistant.config import get_settings
-    from assistant.model_files import default_model_path
-
     settings = settings or get_settings()
     parsed = parse_llm_spec(spec)
-    key = str(parsed)
+    key = _cache_key(parsed, settings)
+    generation = settings.generation
     with _cache_lock:
         if key in _cache:
             return _cache[key]
         if parsed.kind in ("default", "gguf"):
-            path = default_model_path(settings.model_dir) if parsed.kind == "default" else Path(parsed.target)
             model: BaseChatModel = LlamaCppChat(
-                model_path=path, n_ctx=settings.n_ctx, n_threads=settings.n_threads
+                model_path=Path(key[0]), n_ctx=settings.n_ctx, n_threads=settings.n_threads,
+                temperature=generation.temperature, max_tokens=generation.max_tokens,
             ).load()
         elif parsed.kind == "ollama":
             from langchain_ollama import ChatOllama
 
-            host = os.environ.get("OLLAMA_HOST", "http://127.0.0.1:11434")
             client: BaseChatModel = ChatOllama(
-                model=parsed.target, base_url=host, temperature=0.0, num_predict=MAX_TOKENS
+                model=parsed.target, base_url=_ollama_host(), temperature=generation.temperature,
+                num_predict=generation.max_tokens,
             )
-            model = RemoteChat(spec=key, where=host, client=client)
+            model = RemoteChat(spec=str(parsed), where=_ollama_host(), client=client)
         else:
             from langchain_openai import ChatOpenAI
 
@@ -242,11 +214,11 @@ def load_chat_model(spec: str, settings: Any | None = None) -> BaseChatModel:
                 base_url=parsed.target,
                 model=parsed.model,
                 api_key=os.environ.get("OPENAI_API_KEY") or "not-needed",
-                temperature=0.0,
-                max_tokens=MAX_TOKENS,
+                temperature=generation.temperature,
+                max_tokens=generation.max_tokens,
                 timeout=120,
                 max_retries=0,
             )
-            model = RemoteChat(spec=key, where=parsed.target, client=client)
+            model = RemoteChat(spec=str(parsed), where=parsed.target, client=client)
         _cache[key] = model
         return model

@@ -26,6 +26,7 @@ from assistant.schema import (
     validate_curated,
     validate_meta,
 )
+from assistant.text import CJK_WRITING
 
 Format = Literal["markdown", "text", "pdf"]
 FORMATS: dict[str, Format] = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".pdf": "pdf"}
@@ -35,13 +36,12 @@ SIDECAR_SUFFIX = ".meta.yaml"
 _PDF_MAGIC = b"%PDF-"
 _BINARY_SAMPLE = 8192
 _TEXT_CONTROLS = {9, 10, 12, 13}  # tab, newline, form feed, carriage return
-_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
 _INNER_SPACES = re.compile(r"(?<=\S)[ \t\u00a0]+")
 _TRAILING_SPACES = re.compile(r"[ \t\u00a0]+$", re.MULTILINE)
 _HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z])-\n(?=[a-z])")
 # A line break after anything but sentence-final punctuation is a PDF layout wrap, not a real break.
 _MID_SENTENCE_BREAK = re.compile(r"(?<=[^\s.!?:;。！？；：\"'”’])\n(?=\S)")
-_IS_CJK = re.compile(f"[{_CJK}]")
+_IS_CJK = re.compile(f"[{CJK_WRITING}]")
 
 
 class LoadError(ValueError):

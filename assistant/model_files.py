@@ -15,6 +15,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from assistant.config import get_settings
+
 MODEL_NAME = "Qwen2.5-Coder-1.5B-Instruct (GGUF Q4_K_M)"
 MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
@@ -126,8 +128,6 @@ def ensure_default_model(model_dir: Path) -> Path:
 
 
 def main() -> int:
-    from assistant.config import get_settings
-
     try:
         ensure_default_model(get_settings().model_dir)
     except (ModelFileError, subprocess.CalledProcessError) as error:

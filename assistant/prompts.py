@@ -83,6 +83,8 @@ NEAREST_EN = "The nearest sources in the library are:"
 NEAREST_ZH = "资料库中最接近的来源是:"
 UNVERIFIED_EN = "The model's answer could not be verified against the sources, so here are the key passages instead:"
 UNVERIFIED_ZH = "模型的回答无法与来源核实,以下是关键段落:"
+SILENT_EN = "The library's sources on this topic do not answer this question."
+SILENT_ZH = "资料库中关于这一主题的来源没有回答这个问题。"
 
 # Comparing jurisdictions (assistant/compare.py): each row is a chat answer whose prompt ends with
 # this rule, and a row with nothing on point says so, naming the jurisdiction, without a position.

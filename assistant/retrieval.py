@@ -11,15 +11,13 @@ from itertools import zip_longest
 from typing import Any, Literal
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from assistant.cases import CaseLinker, answer_types, asks_reasoning, paragraph_numbers, types_in
-from assistant.glossary import has_chinese, to_english
+from assistant.config import RetrievalSettings
 from assistant.index import LexicalView, Library, passage_text
-from assistant.lexical import tokenize
+from assistant.text import QUESTION_TOKENS, has_chinese, to_english, tokenize
+from assistant.types import Passage, RetrievalResult
 
 Mode = Literal["hybrid", "dense", "lexical"]
 
@@ -86,40 +84,6 @@ class SearchFilters:
 
 
 @dataclass
-class Passage:
-    """One retrieved chunk with its pinpoint and the scores that ranked it."""
-
-    chunk_id: str
-    source_id: str
-    title: str
-    locator: str
-    text: str
-    score: float
-    dense_score: float = 0.0
-    lexical_score: float = 0.0
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "source_id": self.source_id,
-            "title": self.title,
-            "locator": self.locator,
-            "score": round(self.score, 4),
-            "text": self.text,
-        }
-
-
-@dataclass
-class RetrievalResult:
-    query: str
-    passages: list[Passage]
-    best_dense: float
-    best_lexical: float
-    seconds: float
-    linked: list[str] = field(default_factory=list)
-
-
-@dataclass
 class _LinkView:
     """The case linker and each document's chunk rows, for one version of the lexical view."""
 
@@ -155,17 +119,13 @@ class _LinkView:
         return cls(view, CaseLinker(first.items()), rows)
 
 
-class HybridRetriever(BaseRetriever):
-    """Retriever component: ``run(query)`` returns ranked passages; also a LangChain retriever."""
+class HybridRetriever(BaseModel):
+    """Retriever component: ``run(query)`` returns ranked passages; its knobs are validated fields."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     library: Library
-    k: int = Field(6, ge=1, le=50)
-    candidates: int = Field(40, ge=1, le=500)
-    rrf_k: int = Field(60, ge=1)
-    per_source_cap: int = Field(3, ge=1)
-    case_rrf_k: int = Field(10, ge=1, description="fusion constant within a named case: small, so top ranks count")
+    settings: RetrievalSettings = Field(default_factory=RetrievalSettings)
     mode: Mode = "hybrid"
     filtered_dense: Literal["exact", "chroma"] = Field(
         "exact", description="how a filtered search finds its dense candidates: exact cosine over the stored "
@@ -188,14 +148,14 @@ class HybridRetriever(BaseRetriever):
         """Ranked passages for a query. When the query names cases (or ``cases`` is given, as for a
         follow-up), those cases' paragraphs come first, ranked by the question's topic words."""
         started = time.perf_counter()
-        k = k or self.k
+        k = k or self.settings.k
         filters = filters or SearchFilters()
         english = to_english(query)
         lexical_query = f"{query} {english}" if english != query else query
 
         found: dict[str, Passage] = {}
         fused: dict[str, float] = {}
-        best_dense = best_lexical = 0.0
+        best_dense = 0.0
         links = self.links()
         view = links.view
         allowed = links.mask(filters) if filters.active else None
@@ -204,15 +164,12 @@ class HybridRetriever(BaseRetriever):
                     self._dense(english or query, filters, view, allowed)):
                 best_dense = max(best_dense, similarity)
                 passage = found.setdefault(chunk_id, _passage(chunk_id, text, metadata))
-                passage.dense_score = similarity
-                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
         if self.mode in ("hybrid", "lexical"):
-            for rank, (row, score) in enumerate(view.bm25.top(lexical_query, self.candidates, allowed)):
+            for rank, (row, _) in enumerate(view.bm25.top(lexical_query, self.settings.candidates, allowed)):
                 chunk_id = view.ids[row]
-                best_lexical = max(best_lexical, score)
                 passage = found.setdefault(chunk_id, _passage(chunk_id, view.texts[row], view.metadatas[row]))
-                passage.lexical_score = score
-                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
 
         ranked = sorted(found.values(), key=lambda p: fused[p.chunk_id], reverse=True)
         for passage in ranked:
@@ -220,17 +177,17 @@ class HybridRetriever(BaseRetriever):
         if cases is None:
             cases = self.link(query)
             if not cases:
-                cases = _leading_case(ranked[:3], links.linker)
+                cases = _leading_case(ranked[:self.settings.leading_case_window], links.linker)
         linked = [s for s in cases if s in links.rows
                   and (not filters.active or filters.allows(links.view.metadatas[links.rows[s][0]]))]
         if not linked:
-            return RetrievalResult(query, _cap_per_source(ranked, k, self.per_source_cap), best_dense,
-                                   best_lexical, time.perf_counter() - started)
+            return RetrievalResult(query, _cap_per_source(ranked, k, self.settings.per_source_cap), best_dense,
+                                   time.perf_counter() - started)
         focused = self._within_cases(query, linked, links)
         taken = {p.chunk_id for p in focused}
         rest = [p for p in ranked if p.chunk_id not in taken]
-        passages = (focused + _cap_per_source(rest, k, self.per_source_cap))[:k]
-        return RetrievalResult(query, passages, best_dense, best_lexical, time.perf_counter() - started, linked)
+        passages = (focused + _cap_per_source(rest, k, self.settings.per_source_cap))[:k]
+        return RetrievalResult(query, passages, best_dense, time.perf_counter() - started, linked)
 
     def _within_cases(self, query: str, linked: list[str], links: _LinkView) -> list[Passage]:
         """The linked documents' best passages for what the question asks, interleaved case by case.
@@ -247,7 +204,7 @@ class HybridRetriever(BaseRetriever):
         for source_id in linked:
             rows = links.rows[source_id]
             tokens = [set(tokenize(view.texts[row])) for row in rows]
-            common = {t for t in set().union(*tokens) if sum(t in row for row in tokens) > 0.4 * len(rows)}
+            common = {t for t in set().union(*tokens) if sum(t in row for row in tokens) > self.settings.case_common_share * len(rows)}
             mask = np.zeros(len(view.ids), dtype=bool)
             mask[rows] = True
             rankings: list[tuple[list[int], dict[int, float]]] = []
@@ -256,7 +213,7 @@ class HybridRetriever(BaseRetriever):
                 words = [w for w in re.findall(r"[\w'’.-]+|[^\w\s]", f"{part} {english}" if english != part else part)
                          if not (set(tokenize(w)) and set(tokenize(w)) <= common)]
                 focused = " ".join(words)
-                if not set(tokenize(focused)) - _QUESTION_TOKENS:
+                if not set(tokenize(focused)) - QUESTION_TOKENS:
                     continue
                 lexical = [row for row, _ in view.bm25.top(focused, len(rows), mask)]
                 by_lexical = lexical + [row for row in rows if row not in set(lexical)]
@@ -278,7 +235,7 @@ class HybridRetriever(BaseRetriever):
                 scores = {row: 0.0 for row in rows}
                 for ranking in lists:
                     for rank, row in enumerate(ranking):
-                        scores[row] += 1.0 / (self.case_rrf_k + rank + 1)
+                        scores[row] += 1.0 / (self.settings.case_rrf_k + rank + 1)
                 rankings.append((sorted(rows, key=lambda row: scores[row], reverse=True), scores))
             if not rankings:
                 rankings = [(list(rows), {row: 0.0 for row in rows})]
@@ -324,14 +281,14 @@ class HybridRetriever(BaseRetriever):
                 pass  # the store changed under this view (a document removed meanwhile): ask Chroma
         search = self.library.dense_search
         if not filters.active:
-            found = search(query, self.candidates)
+            found = search(query, self.settings.candidates)
         else:
-            wide = search(query, self.candidates * 5)
+            wide = search(query, self.settings.candidates * self.settings.filter_widening)
             found = [(doc, distance) for doc, distance in wide if filters.allows(doc.metadata)]
-            if len(found) >= self.candidates // 2:
-                found = found[: self.candidates]
+            if len(found) >= int(self.settings.candidates * self.settings.filter_min_share):
+                found = found[: self.settings.candidates]
             else:
-                found = search(query, self.candidates, filters.chroma_where())
+                found = search(query, self.settings.candidates, filters.chroma_where())
         return [(doc.id or "", passage_text(doc.page_content), doc.metadata, 1.0 - float(distance))
                 for doc, distance in found]
 
@@ -345,25 +302,12 @@ class HybridRetriever(BaseRetriever):
         vector = self.library.embed_query(query)
         # Gathering a few rows is cheaper than scoring all; scoring all is cheaper than gathering most.
         scores = np.asarray(matrix[rows]) @ vector if 3 * rows.size < allowed.size else (matrix @ vector)[rows]
-        take = min(self.candidates, rows.size)
+        take = min(self.settings.candidates, rows.size)
         top = np.argpartition(-scores, take - 1)[:take]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(view.ids[rows[i]], view.texts[rows[i]], view.metadatas[rows[i]], float(scores[i])) for i in top]
 
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        return [
-            Document(page_content=p.text, metadata={**p.metadata, "score": p.score}, id=p.chunk_id)
-            for p in self.run(query).passages
-        ]
 
-
-# Words that ask rather than name a topic.
-_QUESTION_TOKENS = frozenset(tokenize(
-    "what which who whom whose why how when where did does do is are was were can could should would tell "
-    "explain describe please give list court case"
-))
 _PART_BREAK = re.compile(r"[?？;；]|,\s*(?:and\s+)?(?=why|how|what|when|where|who|which|whether|did|was|were)|"
                          r"\band\s+(?=why|how|what|when|where|who|which|whether)|以及|并且|另外|，(?=为什么|为何|如何|是否)",
                          re.IGNORECASE)
@@ -381,7 +325,7 @@ def question_parts(question: str) -> list[str]:
     for piece in _PART_BREAK.split(question):
         if not piece or not piece.strip():
             continue
-        if parts and len(set(tokenize(piece)) - _QUESTION_TOKENS) < 1:
+        if parts and len(set(tokenize(piece)) - QUESTION_TOKENS) < 1:
             parts[-1] += " " + piece
         else:
             parts.append(piece.strip())

@@ -29,7 +29,7 @@ from langchain_core.callbacks import BaseCallbackHandler  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from _report import load_average, machine, shown, write_section  # noqa: E402
-from assistant.answer import AnswerPipeline  # noqa: E402
+from assistant.pipeline import AnswerPipeline  # noqa: E402
 from assistant.evaluation import Question, load_questions  # noqa: E402
 from assistant.llms import load_chat_model  # noqa: E402
 from quality import TARGETS, spread  # noqa: E402

@@ -13,7 +13,7 @@ refusal logic. Both systems are scored by assistant.evaluation, so the definitio
 - baseline citations are its [n] markers, each mapped to the source of passage n (a number with no
   passage is a wrong citation);
 - the baseline "refused" when its answer anywhere says the context does not answer
-  (assistant.evaluation.NOT_COVERED). That is generous to it on unanswerable questions; on
+  (assistant.text.SOURCES_SILENT). That is generous to it on unanswerable questions; on
   answerable ones a hedge such as "the context does not give the date, but …" counts as a refusal;
 - its unsupported sentences are judged by our CitationChecker against the passages it was given,
   exactly as ours are;
@@ -46,11 +46,12 @@ from langchain_core.vectorstores import VectorStore  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from _report import load_average, machine, shown, write_section  # noqa: E402
-from assistant.answer import AnswerPipeline  # noqa: E402
+from assistant.pipeline import AnswerPipeline  # noqa: E402
 from assistant.citations import CitationChecker, split_statements  # noqa: E402
 from assistant.evaluation import (  # noqa: E402
-    EvalReport, Question, answer_fields, evaluate_question, load_questions, retrieval_fields, says_not_covered,
+    EvalReport, Question, answer_fields, evaluate_question, load_questions, retrieval_fields,
 )
+from assistant.text import says_sources_silent  # noqa: E402
 from assistant.llms import LlamaCppChat, load_chat_model  # noqa: E402
 
 SECTION = "## Quality: ours vs. a plain LangChain RAG (benchmarks/quality.py)"
@@ -101,9 +102,9 @@ class LangChainBaseline:
         cited = [passages[n - 1].metadata["source_id"] if 1 <= n <= len(passages) else f"(no passage [{n}])"
                  for n in numbers]
         statements = self.checker.run(text, [doc.page_content for doc in passages], question.question)
-        claims = [s for s in statements if not says_not_covered(s.text)]
+        claims = [s for s in statements if not says_sources_silent(s.text)]
         row = retrieval_fields(question, [doc.metadata["source_id"] for doc in ranked], retrieval_s)
-        row.update(answer_fields(question, answer=text, refused=not text or says_not_covered(text), cited_sources=cited,
+        row.update(answer_fields(question, answer=text, refused=not text or says_sources_silent(text), cited_sources=cited,
                                  sentences_supported=[s.supported for s in claims], first_token_s=first_token_s,
                                  total_s=total_s))
         row["passages"] = [f"{doc.metadata['source_id']} {doc.metadata.get('locator', '')}" for doc in passages]
@@ -215,8 +216,8 @@ def render(info: dict[str, str], loads: tuple[str, str], questions_path: Path, r
               "How the baseline is scored (assistant/evaluation.py holds the definitions for both):", "",
               "- citations: its [n] markers, each mapped to the source of passage n; a number with no passage is "
               "a wrong citation;",
-              "- refused: its answer says anywhere that the context does not answer (`NOT_COVERED` in "
-              "assistant/evaluation.py) — generous on unanswerable questions;",
+              "- refused: its answer says anywhere that the context does not answer (`SOURCES_SILENT` in "
+              "assistant/text.py) — generous on unanswerable questions;",
               "- unsupported sentences: our CitationChecker on its sentences against the passages it was given, "
               "as for ours; sentences saying the sources are silent are not counted for either system;",
               "- a refused answer meets no must_mention group, for either system;",

@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import REPO, load_average, machine, write_section  # noqa: E402
 
-from assistant.answer import AnswerPipeline  # noqa: E402
+from assistant.pipeline import AnswerPipeline  # noqa: E402
 from assistant.prompts import UPLOAD_NOTE_EN  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.embeddings import get_embeddings  # noqa: E402

@@ -44,7 +44,7 @@ from tqdm import tqdm  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.embeddings import get_embeddings  # noqa: E402
 from assistant.evaluation import Question, load_questions, run_eval  # noqa: E402
-from assistant.glossary import has_chinese, to_english  # noqa: E402
+from assistant.text import has_chinese, to_english  # noqa: E402
 from assistant.index import Library, embedding_text  # noqa: E402
 from assistant.retrieval import HybridRetriever, SearchFilters  # noqa: E402
 from assistant.schema import DOC_TYPES, JURISDICTIONS  # noqa: E402
@@ -300,14 +300,14 @@ def scale_library(corpus: Library, scale: int, data_dir: Path, seed: int) -> Sca
                  "built": datetime.now().strftime("%Y-%m-%d %H:%M")}
         record.write_text(json.dumps(build), encoding="utf-8")
     generation = library.stats()["generation"]
-    cache = next(data_dir.glob(f"{library.manifest_path.stem}.bm25-*-{generation}.pkl"), None)
+    cache = next(data_dir.glob(f"{library.manifest.path.stem}.bm25-*-{generation}.pkl"), None)
     if cache is None or "bm25_build_s" not in build:
         print(f"building the BM25 view of {scale:,} chunks …", file=sys.stderr)
         started = time.perf_counter()
         library.lexical()
         build.update(bm25_build_s=time.perf_counter() - started, bm25_built=datetime.now().strftime("%Y-%m-%d %H:%M"))
         record.write_text(json.dumps(build), encoding="utf-8")
-    vectors = data_dir / f"{library.manifest_path.stem}.vectors-v1-{generation}.npy"
+    vectors = data_dir / f"{library.manifest.path.stem}.vectors-v1-{generation}.npy"
     if not vectors.is_file() or "vectors_build_s" not in build:
         print(f"reading the stored vectors of {scale:,} chunks …", file=sys.stderr)
         started = time.perf_counter()
@@ -347,8 +347,7 @@ def insert_synthetic(library: Library, corpus: Library, real: dict[str, Any], sc
             library.collection.upsert(**batch)
             insert_s += time.perf_counter() - started
             bar.update(len(batch["ids"]))
-    library.manifest_path.write_text(json.dumps(synthetic_manifest(corpus, synthetic), ensure_ascii=False),
-                                     encoding="utf-8")
+    library.manifest.write(synthetic_manifest(corpus, synthetic))
     return {"insert_s": insert_s, "generate_s": generate_s}
 
 

@@ -32,7 +32,7 @@ for _name, _value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("
 import psutil  # noqa: E402
 from local_servers import LocalServer, chroma_server, free_port, llama_server, served_model_id  # noqa: E402
 
-from assistant.answer import AnswerPipeline  # noqa: E402
+from assistant.pipeline import AnswerPipeline  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.embeddings import get_embeddings  # noqa: E402
 from assistant.evaluation import load_questions  # noqa: E402

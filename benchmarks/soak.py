@@ -16,11 +16,12 @@ Unanswerable questions are refused by the coverage gate without the model; every
 the whole pipeline (condense, hybrid retrieval, gate, evidence, the model, citation checking). Two
 things keep 200 questions to about ten minutes rather than the ~40 minutes of full answers on 2
 cores: the model's reply is cut at ``--max-tokens``, and a question asked again finds its whole
-prompt in llama.cpp's cache, so only the first asking pays for reading the sources (~80 tokens/s).
+prompt in llama.cpp's cache, so only the first asking pays for reading the sources (40–90 tokens/s).
 The answers themselves are not judged here (benchmarks/quality.py does that).
 
-tests/test_reliability_soak.py runs ``run_soak`` on a private copy of the library and asserts
-that memory levels off.
+The web soak (benchmarks/web_soak.py, and its bounded version tests/test_web_soak.py in
+``make test``) runs the same kind of loop through the real server, where the memory that matters
+is held.
 """
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ from retrieval import QUESTIONS, RESULTS, corpus_library
 import psutil  # noqa: E402
 
 from _report import load_average, machine, shown, write_section  # noqa: E402
-from assistant.answer import AnswerPipeline  # noqa: E402
+from assistant.pipeline import AnswerPipeline  # noqa: E402
 
 SECTION = "## Soak (benchmarks/soak.py)"
 PLOT = Path(__file__).resolve().parent / "soak.png"

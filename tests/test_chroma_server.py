@@ -16,7 +16,7 @@ import pytest
 from local_servers import LocalServer, chroma_server, free_port
 
 from assistant.cli import main
-from assistant.config import Settings, get_settings
+from assistant.config import RetrievalSettings, Settings, get_settings
 from assistant.index import Library, LibraryUnavailable
 from assistant.retrieval import HybridRetriever, SearchFilters
 
@@ -32,7 +32,7 @@ QUERIES: list[tuple[str, SearchFilters]] = [
 
 def ranking(library: Library, query: str, filters: SearchFilters) -> list[tuple[str, str]]:
     """What a user sees of a search: (source id, locator), best first."""
-    result = HybridRetriever(library=library, k=8).run(query, filters=filters)
+    result = HybridRetriever(library=library, settings=RetrievalSettings(k=8)).run(query, filters=filters)
     return [(p.source_id, p.locator) for p in result.passages]
 
 
@@ -86,7 +86,7 @@ def test_the_curated_corpus_is_ingested_into_the_server(server_library: Library,
     assert (stats["documents"], stats["chunks"]) == (library.stats()["documents"], library.stats()["chunks"])
     assert server_library.collection.count() == library.collection.count() == stats["chunks"]
     assert not (server_library.settings.chroma_dir).exists(), "nothing may go to an embedded store"
-    assert server_library.manifest_path.name == f"manifest-127.0.0.1-{port}-library.json"
+    assert server_library.manifest.path.name == f"manifest-127.0.0.1-{port}-library.json"
 
 
 def test_search_results_match_the_embedded_store(server_library: Library, library: Library) -> None:

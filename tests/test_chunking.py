@@ -4,7 +4,7 @@ from pathlib import Path
 
 from reportlab.pdfgen import canvas
 
-from assistant.chunking import chunk_document, split_sentences
+from assistant.chunking import chunk_document
 from assistant.loaders import load_file
 
 JUDGMENT = """---
@@ -98,26 +98,6 @@ def test_heading_only_text_makes_no_chunks(tmp_path):
     text = "# Title\n\n## Empty section\n\n---\n\n## Another\n\nReal text here.\n"
     chunks = chunk_document(_load(tmp_path, "notes.md", text))
     assert [(c.metadata["locator"], c.page_content) for c in chunks] == [("Another ¶1", "Real text here.")]
-
-
-def test_split_sentences_keeps_legal_abbreviations():
-    text = "Li v. Liu, (2023) Jing 0491 Min Chu No. 11279, was decided. Art. 3 applies."
-    assert split_sentences(text) == [
-        "Li v. Liu, (2023) Jing 0491 Min Chu No. 11279, was decided.",
-        "Art. 3 applies.",
-    ]
-    assert len(split_sentences("The U.S. Copyright Office, e.g. in s. 9(3), cf. Prof. A. Smith, paid 1.5 times.")) == 1
-
-
-def test_split_sentences_handles_chinese_and_mixed_text():
-    text = "法院认为涉案图片构成作品。原告享有著作权；被告说：“我不知道。”Then English follows. 最后一句！"
-    assert split_sentences(text) == [
-        "法院认为涉案图片构成作品。",
-        "原告享有著作权；",
-        "被告说：“我不知道。”",
-        "Then English follows.",
-        "最后一句！",
-    ]
 
 
 def test_pdf_chunks_carry_page_locators(tmp_path):

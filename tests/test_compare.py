@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessageChunk
 
-from assistant.answer import AnswerPipeline
-from assistant.chunking import split_sentences
+from assistant.pipeline import AnswerPipeline
+from assistant.text import split_sentences
 from assistant.cli import main
 from assistant.compare import (
     CompareEvent,

@@ -12,12 +12,14 @@ from types import SimpleNamespace
 
 import gradio as gr
 import pytest
+from test_ui import handler
 
-import ui.app
-from assistant.answer import Citation, InvalidQuestion
+import ui.engine
+from assistant.pipeline import InvalidQuestion
+from assistant.types import Citation
 from assistant.compare import CompareEvent, CompareRow
 from assistant.config import Settings
-from assistant.retrieval import Passage
+from assistant.types import Passage
 from assistant.schema import JURISDICTIONS
 from ui.app import build_app
 from ui.compare_view import CompareRun, compare_csv, compare_markdown, render_passage_panel, render_table
@@ -121,10 +123,6 @@ def test_csv_export_has_a_line_per_jurisdiction_with_citations_and_no_formulas()
 
 
 # -- the handlers -----------------------------------------------------------------------------------------
-def handler(app: gr.Blocks, name: str):
-    return next(fn.fn for fn in app.fns.values() if fn.name == name)
-
-
 REQUEST = SimpleNamespace(session_hash="s1")
 
 
@@ -199,7 +197,7 @@ def test_the_engine_passes_a_stop_the_stop_button_sets(app: gr.Blocks, monkeypat
             yield CompareEvent("row", cn_row())
             assert stop.is_set()
 
-    monkeypatch.setattr(ui.app, "Comparison", FakeComparison)
+    monkeypatch.setattr(ui.engine, "Comparison", FakeComparison)
     events = list(app.engine.compare("Who owns it?", ["CN"], app.engine.default_spec, "s1"))  # type: ignore[attr-defined]
     assert len(events) == 1 and seen[0].is_set()
     handler(app, "stop_compare")(REQUEST)  # nothing running: no effect, no error

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from test_reliability import copy_library
 
-from assistant.citations import CitationChecker, Statement
+from assistant.citations import CitationChecker
+from assistant.types import Statement
 from assistant.config import Settings
 from assistant.conflicts import ConflictCheck
 from assistant.embeddings import get_embeddings

@@ -10,15 +10,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from assistant.answer import Answer, Citation
-from assistant.citations import Statement
+from assistant.types import Answer, Citation
+from assistant.types import Statement
 from assistant.cli import main
 from assistant.config import Settings
 from assistant.evaluation import (
     EvalReport, Question, QuestionFileError, answer_fields, load_questions, locator_matches, our_answer_fields,
     retrieval_fields, run_eval,
 )
-from assistant.retrieval import HybridRetriever, Passage
+from assistant.retrieval import HybridRetriever
+from assistant.types import Passage
 
 INTERFACE_KEYS = {
     "n_questions": None,
@@ -341,7 +342,7 @@ def test_passage_level_metrics_are_null_without_their_fields(tmp_path: Path) -> 
 
 
 def test_a_follow_up_is_asked_with_its_history(tmp_path: Path) -> None:
-    from assistant.answer import condense
+    from assistant.pipeline import condense
 
     rows = [
         {"id": "first", "question": "Who won Li v. Liu?", "relevant_sources": ["A"]},

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.config import Settings
+from assistant.config import RetrievalSettings, Settings
 from assistant.index import Library
 from assistant.retrieval import HybridRetriever, SearchFilters
 
@@ -24,8 +24,8 @@ QUESTIONS = [
 def test_exact_filtered_dense_finds_the_true_nearest_passages_of_the_jurisdiction(library: Library) -> None:
     """The exact ranking is the brute-force one, and never worse than Chroma's filtered HNSW search
     (which, searching wide and filtering after, can miss a passage)."""
-    exact = HybridRetriever(library=library, mode="dense", k=10)
-    chroma = HybridRetriever(library=library, mode="dense", k=10, filtered_dense="chroma")
+    exact = HybridRetriever(library=library, mode="dense", settings=RetrievalSettings(k=10))
+    chroma = HybridRetriever(library=library, mode="dense", settings=RetrievalSettings(k=10), filtered_dense="chroma")
     view = library.lexical()
     for question in QUESTIONS:
         vector = library.embed_query(question)
@@ -33,7 +33,7 @@ def test_exact_filtered_dense_finds_the_true_nearest_passages_of_the_jurisdictio
             filters = SearchFilters(jurisdiction=code)
             rows = np.flatnonzero(filters.mask(view))
             truth = library.chunk_vectors([view.ids[r] for r in rows]) @ vector
-            best = [view.ids[rows[i]] for i in np.argsort(-truth, kind="stable")[:exact.candidates]]
+            best = [view.ids[rows[i]] for i in np.argsort(-truth, kind="stable")[:exact.settings.candidates]]
             found = exact._dense(question, filters, view, filters.mask(view))
             assert [chunk_id for chunk_id, *_ in found] == best, (question, code)
             ours = exact.run(question, filters=filters, cases=[])

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from test_reliability import copy_library
 
-import assistant.answer as answer_module
-from assistant.answer import AnswerPipeline
+import assistant.evidence as evidence_module
+from assistant.pipeline import AnswerPipeline
 from assistant.config import Settings
 from assistant.evaluation import states_as_fact
 from assistant.index import Library
@@ -78,7 +78,7 @@ def test_an_unscreened_memo_is_shown_as_a_conflict_not_as_the_court(hostile_libr
     """With the screen switched off, the memo's orders reach the model: its claim is either not
     verified (reported speech) or shown as the upload's, against the judgment's record."""
     settings, library, _ = hostile_library
-    monkeypatch.setattr(answer_module, "set_aside", lambda text, metadata: False)
+    monkeypatch.setattr(evidence_module, "set_aside", lambda text, metadata: False)
     answer = AnswerPipeline.from_settings(settings, library).ask(
         "What does the memo say about the damages award and the appeal in the Li v. Liu case?")
     assert not states_as_fact(answer, "2,000,000"), answer.to_json()

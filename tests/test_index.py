@@ -8,9 +8,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import chromadb
 import pytest
+from langchain_chroma import Chroma
 
 from assistant.config import Settings
+from assistant.embeddings import get_embeddings
 from assistant.index import Library
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,6 +39,29 @@ def test_curated_library_is_complete_and_consistent(library: Library) -> None:
     documents = library.documents()
     assert set(per_source) == set(documents)
     assert all(per_source[sid] == entry["chunks"] for sid, entry in documents.items())
+
+
+def test_the_collection_is_chromadbs_own_opened_as_langchain_chroma_opens_it(library: Library) -> None:
+    collection = library.collection
+    assert isinstance(collection, chromadb.Collection) and collection.name == library.settings.collection
+    assert collection.metadata == {"hnsw:space": "cosine"}
+    assert collection.configuration["embedding_function"] is None, "we embed; chromadb must not"
+    assert collection.count() == library.stats()["chunks"]
+    assert library.store.get(limit=1)["ids"][0] in set(collection.get()["ids"]), "one collection, seen two ways"
+
+
+def test_a_collection_langchain_chroma_created_alone_is_opened_unchanged(tmp_path: Path, model_dir: Path) -> None:
+    """Indexes built before the library kept its own chromadb collection must keep working."""
+    settings = Settings(data_dir=tmp_path / "data", model_dir=model_dir)
+    client = chromadb.PersistentClient(path=str(settings.chroma_dir),
+                                       settings=chromadb.Settings(anonymized_telemetry=False))
+    Chroma(client=client, collection_name=settings.collection, collection_metadata={"hnsw:space": "cosine"},
+           embedding_function=get_embeddings(Path(settings.embedding_model))).add_texts(
+        ["The lighthouse keeper's logbook."], metadatas=[{"source_id": "old"}], ids=["old:0"])
+    library = Library(settings)
+    assert library.collection.get()["ids"] == ["old:0"]
+    (passage, distance), = library.dense_search("The lighthouse keeper's logbook.", k=1)
+    assert passage.metadata["source_id"] == "old" and distance < 1e-3, "cosine distance, as before"
 
 
 def test_reingest_skips_unchanged_replaces_changed_and_never_duplicates(tmp_path: Path, model_dir: Path) -> None:
@@ -117,9 +143,12 @@ def test_an_ingest_killed_midway_is_completed_by_the_next_run(tmp_path: Path, mo
 _WRITER = """
 import sys
 from pathlib import Path
+import chromadb
 import pytest
+from langchain_chroma import Chroma
 
 from assistant.config import Settings
+from assistant.embeddings import get_embeddings
 from assistant.index import Library
 library = Library(Settings(data_dir=Path(sys.argv[1]), model_dir=Path(sys.argv[2])))
 ready = Path(sys.argv[3])

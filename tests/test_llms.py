@@ -5,7 +5,8 @@ import pytest
 from local_servers import free_port
 
 from assistant.config import Settings
-from assistant.llms import InvalidLLMSpec, LlamaCppChat, LLMSpec, LLMUnavailable, load_chat_model, parse_llm_spec
+from assistant.llm_spec import InvalidLLMSpec, LLMSpec, parse_llm_spec
+from assistant.llms import LLMUnavailable, LlamaCppChat, load_chat_model
 
 
 @pytest.mark.parametrize(

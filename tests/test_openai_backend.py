@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from local_servers import LocalServer, free_port, llama_server, served_model_id
 
-from assistant.answer import AnswerPipeline
+from assistant.pipeline import AnswerPipeline
 from assistant.cli import main
 from assistant.config import Settings, get_settings
 from assistant.index import Library

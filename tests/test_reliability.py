@@ -3,7 +3,7 @@ documents that try to steer the model or inject markup, and the limits on questi
 
 Every test works on a private copy of the curated library (real chunks, MiniLM embeddings, embedded
 Chroma), so nothing here can disturb the shared one. Faults, load and the soak are in
-test_reliability_server.py and test_reliability_soak.py.
+test_reliability_server.py and test_web_soak.py.
 """
 
 from __future__ import annotations
@@ -17,13 +17,17 @@ from PIL import Image, ImageDraw
 from reportlab.pdfgen import canvas
 from test_index import _chunk_audit
 from test_loaders import _corrupt_pdf, _encrypted_pdf, _english_pdf, _invalid_utf8, _png_as_markdown, _zero_byte
+from test_ui import handler
 
-from assistant.answer import Answer, AnswerPipeline
+from assistant.pipeline import AnswerPipeline
+from assistant.types import Answer
 from assistant.config import Settings
 from assistant.index import Library
 from assistant.retrieval import HybridRetriever
 from ui import render
-from ui.app import MAX_TURNS, Engine, build_app
+from ui.app import build_app
+from ui.engine import Engine
+from ui.handlers import MAX_TURNS
 
 LIMIT_MB = 0.02  # the upload limit in these tests: 20 KiB, so an "oversized" file stays cheap
 SCRIPT = "<script>alert('xss')</script>"
@@ -235,15 +239,11 @@ def test_a_document_that_gives_orders_is_not_obeyed(library_settings: Settings, 
 
 
 # -- 6. limits on questions and conversations, through the web chat's ask handler ---------------------
-def _handler(app, name: str):
-    return next(fn.fn for fn in app.fns.values() if fn.name == name)
-
-
 @pytest.fixture(scope="module")
 def web_ask(library_settings: Settings, library: Library):
     """The real ask handler over the real pipeline (every question here is refused before the model)."""
     settings = library_settings.model_copy(update={"max_question_chars": 100})
-    return _handler(build_app(settings, AnswerPipeline.from_settings(settings, library), library), "ask")
+    return handler(build_app(settings, AnswerPipeline.from_settings(settings, library), library), "ask")
 
 
 def test_an_over_long_question_is_refused_with_the_limit(web_ask) -> None:

@@ -129,7 +129,7 @@ def _field_notes(path: Path, paragraphs: int) -> Path:
 
 def _pending_upload(settings: Settings) -> str | None:
     """The source_id of a user document the manifest marks pending (indexing has begun)."""
-    manifest = Library(settings).manifest_path
+    manifest = Library(settings).manifest.path
     try:
         documents = json.loads(manifest.read_text(encoding="utf-8"))["documents"]
     except (OSError, ValueError):

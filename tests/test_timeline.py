@@ -8,6 +8,7 @@ from pathlib import Path
 
 import gradio as gr
 import pytest
+from test_ui import handler
 
 from assistant.config import Settings
 from assistant.loaders import load_file
@@ -105,10 +106,6 @@ def test_no_decision_says_so() -> None:
 
 
 # -- the app -------------------------------------------------------------------------------------------
-def handler(app: gr.Blocks, name: str):
-    return next(fn.fn for fn in app.fns.values() if fn.name == name)
-
-
 @pytest.fixture
 def app(tmp_path: Path) -> gr.Blocks:
     app = build_app(Settings(data_dir=tmp_path / "data", model_dir=tmp_path / "models"), pipeline=object())

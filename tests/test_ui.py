@@ -5,17 +5,25 @@ from __future__ import annotations
 
 import inspect
 import json
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 import pytest
+from gradio.components import Component
 
-from assistant.answer import Answer, AnswerEvent, Citation, InvalidQuestion
+from assistant.pipeline import InvalidQuestion
+from assistant.types import Answer, AnswerEvent, Citation
 from assistant.cases import CARD_LOCATOR
 from assistant.config import Settings
-from assistant.retrieval import Passage
+from assistant.types import Passage
 from ui import render
-from ui.app import Engine, _choice_label, build_app, launch_options, serve
+from ui.app import build_app, launch_options, serve
+from ui.engine import Engine
+from ui.handlers import choice_label, event_data
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -86,11 +94,27 @@ def app(settings: Settings, fake: FakePipeline) -> gr.Blocks:
     return build_app(settings, pipeline=fake)
 
 
-def handler(app: gr.Blocks, name: str):
-    for block_fn in app.fns.values():
-        if block_fn.name == name:
-            return block_fn.fn
-    raise AssertionError(f"no event handler {name!r}")
+def handler(app: gr.Blocks, name: str) -> Callable[..., Any]:
+    """The event handler ``name`` as the page calls it, with its ``{component: value}`` updates laid
+    out as Gradio lays them out: in the order of the event's outputs, gr.skip() for each component
+    left alone (and for all of them when it returns a single gr.skip())."""
+    block_fn = next((fn for fn in app.fns.values() if fn.name == name), None)
+    assert block_fn is not None, f"no event handler {name!r}"
+    outputs = list(block_fn.outputs)
+
+    def laid_out(result: Any) -> Any:
+        if isinstance(result, dict) and result == gr.skip() and len(outputs) > 1:
+            return [gr.skip()] * len(outputs)
+        if isinstance(result, dict) and result and all(isinstance(key, Component) for key in result):
+            assert all(key in outputs for key in result), f"{name} updates a component that is not an output"
+            return [result.get(block, gr.skip()) for block in outputs]
+        return result
+
+    def call(*args: Any) -> Any:
+        result = block_fn.fn(*args)
+        return (laid_out(step) for step in result) if inspect.isgenerator(result) else laid_out(result)
+
+    return call
 
 
 def is_skip(value) -> bool:
@@ -289,8 +313,8 @@ def test_library_shows_status_and_the_card_above_the_text() -> None:
     assert "<dd>appeal pending · current to 2026-11-29</dd>" in view
     memo = render.render_document("user-x", documents["user-x"], [("¶1", "text")])
     assert "ca-casecard" not in memo and "Status" not in memo
-    assert _choice_label(documents, "cn-li") == "Li v. Liu — appeal pending"
-    assert _choice_label(documents, "user-x") == "Memo (added by you)"
+    assert choice_label(documents, "cn-li") == "Li v. Liu — appeal pending"
+    assert choice_label(documents, "user-x") == "Memo (added by you)"
 
 
 def test_final_or_not_final() -> None:
@@ -445,6 +469,53 @@ def test_example_buttons_fill_the_question(app: gr.Blocks) -> None:
     assert is_skip(use(gr.EventData(None, {"index": 99})))
 
 
+def test_event_data_reads_the_payload_the_page_sends() -> None:
+    assert event_data(gr.EventData(None, {"turn": 0, "n": 2}), "turn", "n", "row") == {"turn": 0, "n": 2}
+    assert event_data(gr.EventData(None, None), "turn") == {}  # an event sent without a payload
+    assert event_data(gr.EventData(None, "turn"), "turn") == {}  # a payload that is not an object
+
+
+def test_custom_events_reach_their_handlers_with_their_data(app: gr.Blocks) -> None:
+    """Gradio passes a handler its gr.EventData only when it can read the handler's annotations;
+    a handler bound with functools.partial, or an annotation that does not resolve, loses it quietly."""
+    collecting = {fn.name for fn in app.fns.values() if fn.collects_event_data}
+    assert collecting == {"use_example", "show_citation", "show_compare_citation", "show_compare_passage",
+                          "pick_from_timeline"}
+
+
+def test_a_model_is_built_once_and_its_status_can_be_read_while_it_loads(settings: Settings, fake: FakePipeline,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant import pipeline as pipelines
+
+    release = threading.Event()
+    built: list[str] = []
+
+    def slow_build(cls, settings: Settings, library) -> FakePipeline:
+        built.append(settings.llm)
+        release.wait(10)
+        return FakePipeline()
+
+    monkeypatch.setattr(pipelines.AnswerPipeline, "from_settings", classmethod(slow_build))
+    engine = Engine(settings, object(), fake)  # type: ignore[arg-type]
+    spec = "gguf:/models/other.gguf"
+    got: list[object] = []
+    sessions = [threading.Thread(target=lambda: got.append(engine.pipeline(spec))) for _ in range(4)]
+    for session in sessions:
+        session.start()
+    deadline = time.monotonic() + 10
+    while not built and time.monotonic() < deadline:
+        time.sleep(0.01)
+    asked = time.monotonic()
+    assert engine.describe(engine.default_spec) == ("ready", "test pipeline")
+    assert time.monotonic() - asked < 1, "reading a status waited for a model to load"
+    engine.note_answer(spec, failed=False)
+    release.set()
+    for session in sessions:
+        session.join(10)
+    assert built == [spec] and len(got) == 4 and all(pipeline is got[0] for pipeline in got)
+    assert engine.describe(spec) == ("ready", "ready")
+
+
 def test_invalid_model_spec_keeps_the_current_model(app: gr.Blocks) -> None:
     state, status, line = handler(app, "use_model")("gpt-4", "default")
     assert state == "default"
@@ -454,7 +525,10 @@ def test_invalid_model_spec_keeps_the_current_model(app: gr.Blocks) -> None:
 
 
 def test_broken_upload_is_refused_and_the_library_stays(settings: Settings, tmp_path: Path) -> None:
-    engine = Engine(settings, __import__("assistant.index", fromlist=["Library"]).Library(settings))
+    """The loader alone decides what an upload may be; its reason is the message, and the copy goes."""
+    from assistant.index import Library
+
+    engine = Engine(settings, Library(settings))
     before = engine.documents()
     garbage = tmp_path / "x.pdf"
     garbage.write_bytes(b"\x00\x01garbage" * 50)
@@ -467,17 +541,19 @@ def test_broken_upload_is_refused_and_the_library_stays(settings: Settings, tmp_
     exe = tmp_path / "tool.exe"
     exe.write_bytes(b"MZ")
     kind, message = engine.add_upload(exe, "tool.exe")
-    assert kind == "error" and "unsupported file type" in message
+    assert (kind, message) == ("error",
+                               "tool.exe: unsupported file type '.exe' (supported: .md, .markdown, .txt, .pdf)")
 
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
-    assert engine.add_upload(empty, "empty.txt")[0] == "error"
+    assert engine.add_upload(empty, "empty.txt") == ("error", "empty.txt: empty file")
 
     big = tmp_path / "big.txt"
     big.write_bytes(b"a" * 2048)
-    small = Engine(settings.model_copy(update={"max_upload_mb": 0.001}), engine.library)
-    kind, message = small.add_upload(big, "big.txt")
-    assert kind == "error" and "too large" in message
+    small_settings = settings.model_copy(update={"max_upload_mb": 0.001})
+    kind, message = Engine(small_settings, Library(small_settings)).add_upload(big, "big.txt")
+    assert kind == "error" and message.startswith("big.txt: file too large (2,048 bytes; the limit is 1,048 bytes)")
+    assert list(engine.uploads_dir.iterdir()) == []  # each refused copy is gone
 
     kind, message = engine.add_upload(garbage, "../../etc/x.pdf")  # the name cannot escape the uploads folder
     assert kind == "error" and not (settings.data_dir.parent / "etc").exists()
@@ -551,7 +627,7 @@ def test_library_handlers_take_the_topic_and_status_filters(settings: Settings, 
     topic = next(block for block in app.blocks.values() if getattr(block, "elem_id", None) == "ca-lib-topic")
     assert ("Training data", "training-data") in topic.choices and len(topic.choices) == 7
 
-    table = handler(app, "filter_library")("", "", "", "training-data", render.STATUS_NOT_FINAL, None)
+    table = handler(app, "filter_library")("", "", "", "training-data", render.STATUS_NOT_FINAL)
     assert "1 of 4 documents shown" in table and "Getty" in table
     table, picker, *_ = handler(app, "on_load")("", "", "", "", render.STATUS_FINAL, "default")
     assert "2 of 4 documents shown" in table and len(picker["choices"]) == 4  # the picker lists every document

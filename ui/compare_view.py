@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from assistant.answer import Answer, Citation
+from assistant.types import Answer, Citation
 from ui import render
 from ui.render import esc
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from assistant import prompts
-from assistant.answer import Answer, Citation
+from assistant.types import Answer, Citation
 from assistant.cases import (
     CARD_LABELS,
     CARD_LOCATOR,
@@ -25,7 +25,7 @@ from assistant.cases import (
     pinpoint_paragraphs,
     without_pinpoint,
 )
-from assistant.retrieval import Passage
+from assistant.types import Passage
 
 EXAMPLE_QUESTIONS: tuple[str, ...] = (
     "Who owned the image in the Beijing Internet Court's Stable Diffusion case, and why?",
@@ -58,7 +58,6 @@ REFUSAL_HEADINGS = {
 }
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
-_MARKER_RUN = re.compile(r"\s*(?:\[\d{1,3}\])+")
 
 
 def esc(value: Any) -> str:
@@ -548,10 +547,6 @@ def render_notice(lines: Sequence[tuple[str, str]]) -> str:
 
 
 # -- export ---------------------------------------------------------------------------------------
-def _strip_markers(text: str) -> str:
-    return _MARKER_RUN.sub("", text).strip()
-
-
 def conversation_markdown(turns: Sequence[Turn], now: datetime | None = None) -> str:
     """The conversation as Markdown, each answer followed by its citations."""
     now = now or datetime.now()
@@ -596,8 +591,3 @@ def conversation_markdown(turns: Sequence[Turn], now: datetime | None = None) ->
         out += [f"*Model: {turn.llm}" + (f"; jurisdiction filter: {turn.jurisdiction}" if turn.jurisdiction else "")
                 + "*", ""]
     return "\n".join(out).rstrip() + "\n"
-
-
-def plain_answer(answer: Answer) -> str:
-    """The answer without markers (for places that cannot show links)."""
-    return _strip_markers(answer.answer)
