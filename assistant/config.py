@@ -57,7 +57,7 @@ class RetrievalSettings(BaseModel):
 
 
 class EvidenceSettings(BaseModel):
-    """What the model reads: the default model reads about 42 prompt tokens/s on 2 cores (README),
+    """What the model reads: the default model reads 40–90 prompt tokens/s on 2 cores (README),
     so every character of evidence costs time."""
 
     budget_chars: int = Field(
