@@ -25,17 +25,11 @@ no turn failed and that every session's transcript holds exactly its own turns.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,14 +44,16 @@ import psutil  # noqa: E402
 from gradio_client import Client  # noqa: E402
 
 from _report import REPO, load_average, machine, shown, write_section  # noqa: E402
+
+sys.path.insert(0, str(REPO / "tests"))
+from local_servers import free_port, web_chat_server  # noqa: E402
+
 from ui.handlers import MAX_TURNS  # noqa: E402
 from ui.render import REFUSAL_HEADINGS  # noqa: E402
 
 SECTION = "## Web soak (benchmarks/web_soak.py)"
 PLOT = Path(__file__).resolve().parent / "web_soak.png"
-SERVE = Path(sys.executable).parent / "copyright-assistant"
 GROWTH_LIMIT = 0.05  # what "levels off" means: the second half grows RSS by less than 5 %
-START_TIMEOUT_S = 600  # the machine is shared; the server loads the embeddings before it listens
 ANSWER_TIMEOUT_S = 900  # one turn, the model reading its sources on 2 busy cores included
 FOLLOW_UPS = ("And how much was awarded?", "Who decided it, and when?", "Did anyone appeal?",
               "Why did it come out that way?", "What did the losing side argue?")
@@ -92,55 +88,19 @@ def plan(questions: list[SoakQuestion], turns: int, sessions: int, distinct: int
     return [Step(session, *script[k % len(script)]) for k in range(turns // sessions) for session in range(sessions)]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _responds(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-
-
 @contextmanager
 def web_server(data_dir: Path, model_dir: Path, log: Path, max_tokens: int) -> Iterator[tuple[str, int]]:
     """``copyright-assistant serve`` over ``data_dir`` on a free loopback port, answering HTTP;
     yields (url, pid) and always stops it. No login and the embedded store, whatever the caller's
     environment says, so the clients can connect and the copy is all the server reads."""
-    port = _free_port()
-    environment = {**os.environ, "CA_DATA_DIR": str(data_dir), "CA_MODEL_DIR": str(model_dir), "CA_LLM": "default",
-                   "CA_GENERATION__MAX_TOKENS": str(max_tokens), "PYTHONUNBUFFERED": "1"}
-    for name in ("CA_AUTH", "CA_CHROMA_HOST"):
-        environment.pop(name, None)
-    with log.open("w", encoding="utf-8") as output:
-        process = subprocess.Popen([str(SERVE), "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=REPO,
-                                   env=environment, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
+    server = web_chat_server(data_dir, model_dir, free_port(), log, CA_LLM="default",
+                             CA_GENERATION__MAX_TOKENS=str(max_tokens), CA_AUTH=None, CA_CHROMA_HOST=None)
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not _responds(url):
-            if process.poll() is not None:
-                raise RuntimeError(f"the server exited ({process.returncode}):\n{_tail(log)}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start in {START_TIMEOUT_S} s:\n{_tail(log)}")
-            time.sleep(0.5)
-        yield url, process.pid
+        server.start()
+        assert server.process is not None
+        yield server.url, server.process.pid
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=30)
+        server.stop()
 
 
 def rss_mb(process: psutil.Process) -> float:

@@ -1,6 +1,6 @@
-"""Real servers on this machine for the deployment tests (and benchmarks/servers.py): a Chroma
-server and llama.cpp's OpenAI-compatible server, each a child process on a free loopback port,
-started and stopped explicitly so a test can also take one down and bring it back."""
+"""Real servers on this machine for the deployment tests and the benchmarks: a Chroma server,
+llama.cpp's OpenAI-compatible server and our own web chat, each a child process on a free loopback
+port, started and stopped explicitly so a test can also take one down and bring it back."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,33 +33,55 @@ def get_json(url: str, timeout: float = 2.0) -> Any:
         return json.load(response)
 
 
-class LocalServer:
-    """One server process on 127.0.0.1:``port``: ``start()`` returns once ``ready_path`` answers
-    with JSON, ``stop()`` ends it (SIGTERM, then SIGKILL) and can be followed by ``start()`` again
-    on the same port. Its output goes to ``log`` so a test can read what the server saw."""
+def answers_json(url: str) -> bool:
+    """Ready when the URL answers with JSON (a server still loading its model answers 503)."""
+    try:
+        get_json(url)
+        return True
+    except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError):
+        return False
 
-    def __init__(self, command: list[str], port: int, ready_path: str, log: Path, startup_s: float = 120.0) -> None:
+
+def answers_http(url: str) -> bool:
+    """Ready when the URL answers 200, whatever it serves (the web chat's page, or its login)."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+class LocalServer:
+    """One server process on 127.0.0.1:``port``: ``start()`` returns once ``ready_path`` is ready
+    (``ready``: it answers JSON, by default), ``stop()`` ends it (SIGTERM, then SIGKILL) and can be followed by ``start()`` again
+    on the same port. Its output goes to ``log`` so a test can read what the server saw. ``env``
+    adds to this process's environment; a value of None takes the variable out."""
+
+    def __init__(self, command: list[str], port: int, ready_path: str, log: Path, startup_s: float = 120.0,
+                 env: dict[str, str | None] | None = None, ready: Callable[[str], bool] = answers_json) -> None:
         self.command = command
         self.port = port
+        self.url = f"http://127.0.0.1:{port}/"
         self.ready_url = f"http://127.0.0.1:{port}{ready_path}"
         self.log = log
         self.startup_s = startup_s
+        self.env = env or {}
+        self.ready = ready
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> "LocalServer":
+        environment = {**os.environ, **QUIET_ENV, **self.env}
         with self.log.open("ab") as sink:
-            self.process = subprocess.Popen(self.command, stdout=sink, stderr=subprocess.STDOUT,
-                                            env={**os.environ, **QUIET_ENV}, start_new_session=True)
+            self.process = subprocess.Popen(self.command, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+                                            env={name: value for name, value in environment.items() if value is not None})
         deadline = time.monotonic() + self.startup_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 tail = self.log.read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"{self.command[0]} exited with {self.process.returncode}:\n{tail}")
-            try:
-                get_json(self.ready_url)
+            if self.ready(self.ready_url):
                 return self
-            except (urllib.error.URLError, ConnectionError, TimeoutError, json.JSONDecodeError):
-                time.sleep(0.25)
+            time.sleep(0.25)
         self.stop()
         raise RuntimeError(f"{self.ready_url} did not answer within {self.startup_s:.0f} s")
 
@@ -86,6 +109,14 @@ def llama_server(model: Path, port: int, log: Path, n_threads: int = 2) -> Local
     return LocalServer([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
                         "--port", str(port), "--n_ctx", "4096", "--n_threads", str(n_threads)],
                        port, "/v1/models", log)
+
+
+def web_chat_server(data_dir: Path, model_dir: Path, port: int, log: Path, **env: str | None) -> LocalServer:
+    """``copyright-assistant serve`` over ``data_dir``, ready when its page answers. A restart
+    re-indexes what a crash left pending, and the machine is shared: it may take minutes."""
+    return LocalServer([sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                       port, "/", log, startup_s=600,
+                       env={"CA_DATA_DIR": str(data_dir), "CA_MODEL_DIR": str(model_dir), **env}, ready=answers_http)
 
 
 def served_model_id(port: int) -> str:

@@ -13,15 +13,10 @@ import json
 import os
 import re
 import signal
-import socket
 import sqlite3
 import statistics
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +27,7 @@ import httpx
 import psutil
 import pytest
 from gradio_client import Client, handle_file
+from local_servers import LocalServer, free_port, web_chat_server
 from test_reliability import audit, copy_library
 
 from assistant.chunking import chunk_document
@@ -39,63 +35,19 @@ from assistant.config import Settings
 from assistant.index import Library
 from assistant.loaders import load_file
 
-REPO = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
-START_TIMEOUT_S = 600  # a restart re-indexes what a crash left pending; the machine is shared
 ANSWER_TIMEOUT_S = 3600  # the last of 16 answers, one at a time, on 2 cores shared with other jobs
 
 
-@dataclass
-class Server:
-    process: subprocess.Popen
-    url: str
-    log: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-
-
 @contextmanager
-def web_server(settings: Settings, log: Path, **env: str) -> Iterator[Server]:
+def web_server(settings: Settings, log: Path, **env: str) -> Iterator[LocalServer]:
     """`copyright-assistant serve` on a free loopback port, up and answering HTTP; always stopped."""
-    port = _free_port()
-    environment = {**os.environ, "CA_DATA_DIR": str(settings.data_dir), "CA_MODEL_DIR": str(settings.model_dir),
-                   "CA_MAX_UPLOAD_MB": f"{settings.max_upload_mb:g}", **env}
-    with log.open("w", encoding="utf-8") as output:
-        process = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
-                                   cwd=REPO, env=environment, stdout=output, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-    server = Server(process, f"http://127.0.0.1:{port}/", log)
+    server = web_chat_server(settings.data_dir, Path(settings.model_dir), free_port(), log,
+                             CA_MAX_UPLOAD_MB=f"{settings.max_upload_mb:g}", **env)
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not _responds(server.url):
-            assert process.poll() is None, f"the server exited ({process.returncode}):\n{_tail(log)}"
-            assert time.monotonic() < deadline, f"the server did not start:\n{_tail(log)}"
-            time.sleep(0.5)
-        yield server
+        yield server.start()
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=30)
-
-
-def _responds(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
+        server.stop()
 
 
 def wait_for(check: Callable[[], T], timeout_s: float, what: str) -> T:
