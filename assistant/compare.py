@@ -22,13 +22,13 @@ from typing import Any, Literal
 import numpy as np
 
 from assistant import prompts
-from assistant.pipeline import AnswerPipeline, language_of, validate_question
-from assistant.types import Answer, Citation
 from assistant.cases import CARD_LOCATOR
 from assistant.index import Library
+from assistant.pipeline import AnswerPipeline, language_of, validate_question
 from assistant.retrieval import SearchFilters
-from assistant.types import Passage, RetrievalResult
 from assistant.schema import JURISDICTIONS
+from assistant.types import Answer, Citation
+from assistant.types import Passage, RetrievalResult
 from assistant.text import (
     ASKING_WORDS,
     STOPWORDS,

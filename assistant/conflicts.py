@@ -11,7 +11,6 @@ judgment says Y", and never as what the court decided.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from assistant.cases import CARD_LABELS, card_fields, card_fields_asked, pinpoint_paragraphs, without_pinpoint
 from assistant.citations import CitationChecker, HOLDING, holding_agrees, negated, numbers_in

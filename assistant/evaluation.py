@@ -27,7 +27,7 @@ made once, here:
   known_wrong_verified counts those known-wrong answers the system showed as verified (for ours,
   ``Answer.verified``, or not refused when the Answer has no such attribute).
 - A question with ``history`` is asked as ``pipeline.ask(question, history)``, and its retrieval
-  metrics are taken on the query the pipeline retrieves with (``assistant.answer.condense``).
+  metrics are taken on the query the pipeline retrieves with (``assistant.pipeline.condense``).
 """
 
 from __future__ import annotations
@@ -330,7 +330,7 @@ def answer_fields(question: Question, *, answer: str, refused: bool, cited_sourc
 
 
 def our_answer_fields(question: Question, answer: Any) -> dict[str, Any]:
-    """Row keys for an ``assistant.answer.Answer``; the checker's statements are the model's sentences
+    """Row keys for an ``assistant.types.Answer``; the checker's statements are the model's sentences
     (including the unverified ones the user sees greyed), not only those kept in the answer."""
     claims = [s for s in answer.statements if not says_sources_silent(s.text)]
     return {

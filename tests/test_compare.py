@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessageChunk
 
+from assistant.cli import main
 from assistant.pipeline import AnswerPipeline
 from assistant.text import split_sentences
-from assistant.cli import main
 from assistant.compare import (
     CompareEvent,
     CompareRow,

@@ -15,12 +15,12 @@ import pytest
 from test_ui import handler
 
 import ui.engine
-from assistant.pipeline import InvalidQuestion
-from assistant.types import Citation
 from assistant.compare import CompareEvent, CompareRow
 from assistant.config import Settings
-from assistant.types import Passage
+from assistant.pipeline import InvalidQuestion
 from assistant.schema import JURISDICTIONS
+from assistant.types import Citation
+from assistant.types import Passage
 from ui.app import build_app
 from ui.compare_view import CompareRun, compare_csv, compare_markdown, render_passage_panel, render_table
 

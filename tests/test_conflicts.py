@@ -9,12 +9,12 @@ import pytest
 from test_reliability import copy_library
 
 from assistant.citations import CitationChecker
-from assistant.types import Statement
 from assistant.config import Settings
 from assistant.conflicts import ConflictCheck
 from assistant.embeddings import get_embeddings
 from assistant.index import Library
 from assistant.retrieval import HybridRetriever
+from assistant.types import Statement
 
 MEMO = """# Memo on Li v. Liu, Beijing Internet Court
 

@@ -10,10 +10,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from assistant.types import Answer, Citation
-from assistant.types import Statement
 from assistant.cli import main
 from assistant.config import Settings
+from assistant.types import Answer, Citation
+from assistant.types import Statement
 from assistant.evaluation import (
     EvalReport, Question, QuestionFileError, answer_fields, load_questions, locator_matches, our_answer_fields,
     retrieval_fields, run_eval,

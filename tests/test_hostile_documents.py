@@ -16,11 +16,11 @@ import pytest
 from test_reliability import copy_library
 
 import assistant.evidence as evidence_module
-from assistant.pipeline import AnswerPipeline
 from assistant.config import Settings
 from assistant.evaluation import states_as_fact
 from assistant.index import Library
 from assistant.injection import addresses_the_model
+from assistant.pipeline import AnswerPipeline
 
 pytestmark = pytest.mark.slow
 

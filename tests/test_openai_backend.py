@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from local_servers import LocalServer, free_port, llama_server, served_model_id
 
-from assistant.pipeline import AnswerPipeline
 from assistant.cli import main
 from assistant.config import Settings, get_settings
 from assistant.index import Library
+from assistant.pipeline import AnswerPipeline
 
 pytestmark = pytest.mark.slow
 HEADLINE = "Who owned the image in the Beijing Internet Court's Stable Diffusion case, and why?"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.pipeline import AnswerPipeline, InvalidQuestion, condense, validate_question
 from assistant.index import Library
+from assistant.pipeline import AnswerPipeline, InvalidQuestion, condense, validate_question
 from assistant.types import Passage
 
 REPO = Path(__file__).resolve().parents[1]

@@ -19,11 +19,11 @@ from test_index import _chunk_audit
 from test_loaders import _corrupt_pdf, _encrypted_pdf, _english_pdf, _invalid_utf8, _png_as_markdown, _zero_byte
 from test_ui import handler
 
-from assistant.pipeline import AnswerPipeline
-from assistant.types import Answer
 from assistant.config import Settings
 from assistant.index import Library
+from assistant.pipeline import AnswerPipeline
 from assistant.retrieval import HybridRetriever
+from assistant.types import Answer
 from ui import render
 from ui.app import build_app
 from ui.engine import Engine

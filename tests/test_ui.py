@@ -15,10 +15,10 @@ import gradio as gr
 import pytest
 from gradio.components import Component
 
-from assistant.pipeline import InvalidQuestion
-from assistant.types import Answer, AnswerEvent, Citation
 from assistant.cases import CARD_LOCATOR
 from assistant.config import Settings
+from assistant.pipeline import InvalidQuestion
+from assistant.types import Answer, AnswerEvent, Citation
 from assistant.types import Passage
 from ui import render
 from ui.app import build_app, launch_options, serve
