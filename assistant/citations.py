@@ -293,7 +293,10 @@ class CitationChecker:
                  settings: VerificationSettings | None = None) -> None:
         self.embed = embed  # normalised embeddings of texts; None checks by words alone
         self.settings = settings or VerificationSettings()
-        self.threshold = self.settings.threshold
+
+    @property
+    def threshold(self) -> float:
+        return self.settings.threshold
 
     @staticmethod
     def _views(text: str) -> list[set[str]]:

@@ -323,7 +323,10 @@ class Handlers:
                      if entry.get("origin") == "user" and Path(entry.get("path", "")).name == stored), None)
 
     def view_document(self, source_id: str | None) -> str:
-        documents = self.engine.documents()
+        return self._document_view(source_id, self.engine.documents())
+
+    def _document_view(self, source_id: str | None, documents: dict[str, dict[str, Any]]) -> str:
+        """A document's passages, from a manifest listing the caller has already read."""
         if not source_id or source_id not in documents:
             return render.render_document("", None, [])
         try:
@@ -354,10 +357,11 @@ class Handlers:
 
     def pick_from_timeline(self, evt: gr.EventData) -> Updates:
         source_id = event_data(evt, "source_id").get("source_id")
-        if not isinstance(source_id, str) or source_id not in self.engine.documents():
+        documents = self.engine.documents()
+        if not isinstance(source_id, str) or source_id not in documents:
             return gr.skip()
         lib = self.page.library
-        return {lib.pick: gr.update(value=source_id), lib.document: self.view_document(source_id)}
+        return {lib.pick: gr.update(value=source_id), lib.document: self._document_view(source_id, documents)}
 
     # -- model and page load --------------------------------------------------------------------
     def use_model(self, spec_text: str, current: str) -> Updates:
