@@ -46,22 +46,24 @@ doctor: install
 	@$(CLI) doctor
 
 bench: model ## run every benchmark in turn (about an hour on 2 cores, more when the machine is shared) and rewrite benchmarks/RESULTS.md
-	@echo ">> [bench 1/8] retrieval: quality, latency, 100k-chunk library"
+	@echo ">> [bench 1/9] retrieval: quality, latency, 100k-chunk library"
 	@$(PY) benchmarks/retrieval.py
-	@echo ">> [bench 2/8] scale: ingest, latency, memory and disk at 1k, 10k, 100k chunks"
+	@echo ">> [bench 2/9] scale: ingest, latency, memory and disk at 1k, 10k, 100k chunks"
 	@$(PY) benchmarks/scale.py
-	@echo ">> [bench 3/8] latency of an answer with the default model"
+	@echo ">> [bench 3/9] latency of an answer with the default model"
 	@$(PY) benchmarks/latency.py
-	@echo ">> [bench 4/8] quality: ours against a plain LangChain RAG, every question"
+	@echo ">> [bench 4/9] quality: ours against a plain LangChain RAG, every question"
 	@$(PY) benchmarks/quality.py --json benchmarks/.cache/quality.json
-	@if test -f benchmarks/soak.py; then echo ">> [bench 5/8] soak"; $(PY) benchmarks/soak.py; \
-	  else echo ">> [bench 5/8] soak: benchmarks/soak.py not present, skipped"; fi
-	@echo ">> [bench 6/8] web soak: 200 turns from 10 sessions against the real server, its memory after each"
+	@if test -f benchmarks/soak.py; then echo ">> [bench 5/9] soak"; $(PY) benchmarks/soak.py; \
+	  else echo ">> [bench 5/9] soak: benchmarks/soak.py not present, skipped"; fi
+	@echo ">> [bench 6/9] web soak: 200 turns from 10 sessions against the real server, its memory after each"
 	@$(PY) benchmarks/web_soak.py
-	@echo ">> [bench 7/8] compare: five-jurisdiction comparisons with the default model"
+	@echo ">> [bench 7/9] compare: five-jurisdiction comparisons with the default model"
 	@$(PY) benchmarks/compare.py
-	@echo ">> [bench 8/8] hostile documents: the injection screen and the answers around what it misses"
+	@echo ">> [bench 8/9] hostile documents: the injection screen and the answers around what it misses"
 	@$(PY) benchmarks/redteam.py
+	@echo ">> [bench 9/9] verification: the answer checker on the labelled development claims"
+	@$(PY) benchmarks/verification.py
 
 clean: ## remove the venv and the data directory (index and model)
 	rm -rf $(VENV) data

@@ -1,4 +1,4 @@
-"""`copyright-assistant`: ingest, search, ask, compare, serve, eval and doctor.
+"""`copyright-assistant`: ingest, search, ask, compare, serve, eval, check-claims and doctor.
 
 Exit status: 0 success, 2 bad usage or bad input (one line on stderr, no traceback), 1 internal failure.
 
@@ -112,7 +112,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from assistant.pipeline import AnswerPipeline, InvalidQuestion
+    from assistant.pipeline import AnswerPipeline
+    from assistant.questions import InvalidQuestion
 
     settings = _settings(_check_llm(args.llm) if args.llm else None)
     pipeline = AnswerPipeline.from_settings(settings)
@@ -151,7 +152,8 @@ def render_sources(answer: Answer) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from assistant.pipeline import AnswerPipeline, InvalidQuestion, validate_question
+    from assistant.pipeline import AnswerPipeline
+    from assistant.questions import InvalidQuestion, validate_question
     from assistant.compare import Comparison
 
     settings = _settings(_check_llm(args.llm) if args.llm else None)
@@ -235,7 +237,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from assistant.evaluation import QuestionFileError, load_questions, run_eval
+    from assistant.eval_questions import QuestionFileError, load_questions
+    from assistant.evaluation import run_eval
 
     settings = _settings(_check_llm(args.llm) if args.llm else None)
     out = Path(args.json) if args.json else None
@@ -247,6 +250,27 @@ def cmd_eval(args: argparse.Namespace) -> int:
                           show_progress=sys.stderr.isatty())
     except QuestionFileError as error:
         raise UsageError(str(error)) from None
+    print(report.table())
+    if out is not None:
+        out.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+def cmd_check_claims(args: argparse.Namespace) -> int:
+    from assistant.citations import CitationChecker
+    from assistant.claims import ClaimFileError, load_claims, run_claims
+    from assistant.embeddings import CachedEmbedder, get_embeddings
+
+    settings = _settings()
+    out = Path(args.json) if args.json else None
+    if out is not None and not out.parent.is_dir():
+        raise UsageError(f"cannot write {out}: folder {out.parent} does not exist")
+    try:
+        claims = load_claims(Path(args.pairs))
+    except ClaimFileError as error:
+        raise UsageError(str(error)) from None
+    embed = CachedEmbedder(get_embeddings(Path(settings.embedding_model)).embed_documents)
+    report = run_claims(claims, CitationChecker(embed=embed, settings=settings.verification))
     print(report.table())
     if out is not None:
         out.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
@@ -323,6 +347,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--llm")
     evaluate.add_argument("--json", metavar="OUT")
     evaluate.set_defaults(run=cmd_eval)
+
+    check = commands.add_parser("check-claims", help="run the answer checker over labelled claims (no index needed)")
+    check.add_argument("pairs", metavar="PAIRS.jsonl", help="one labelled claim a line (INTERFACE.md)")
+    check.add_argument("--json", metavar="OUT", help="write the rates, per kind and language, and each verdict")
+    check.set_defaults(run=cmd_check_claims)
 
     doctor = commands.add_parser("doctor", help="check the installation offline")
     doctor.set_defaults(run=cmd_doctor)

@@ -24,7 +24,8 @@ import numpy as np
 from assistant import prompts
 from assistant.cases import CARD_LOCATOR
 from assistant.index import Library
-from assistant.pipeline import AnswerPipeline, language_of, validate_question
+from assistant.pipeline import AnswerPipeline
+from assistant.questions import language_of, validate_question
 from assistant.retrieval import SearchFilters
 from assistant.schema import JURISDICTIONS
 from assistant.types import Answer, Citation

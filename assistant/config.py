@@ -95,11 +95,29 @@ class VerificationSettings(BaseModel):
     """When a sentence counts as supported by the passage it cites."""
 
     threshold: float = Field(
-        0.35, gt=0, le=1, description="Support a sentence needs from each passage it cites. Calibrated on "
-        f"{_DEV_SET}, RESULTS.md §Answers (citation precision 0.975).")
+        0.35, gt=0, le=1, description="Support a case card line needs from the paragraph it cites, and a feature "
+        f"of the support model. Calibrated on {_DEV_SET}, RESULTS.md §Answers (citation precision 0.975).")
+    min_probability: float | None = Field(
+        None, gt=0, lt=1, description="Probability of support a model's sentence needs from the fitted support "
+        "model; unset: the value fitted with it (assistant/support_model.json, RESULTS.md §Verification).")
     lexical_weight: float = Field(
         0.6, ge=0, le=1, description="Weight of word overlap against embedding similarity in a sentence's support "
         "(the rest is similarity). Set by hand with the threshold.")
+
+
+class QuoteSettings(BaseModel):
+    """When the model's answer fails the checker: which evidence sentences are quoted instead."""
+
+    max_quotes: int = Field(3, ge=1, le=5, description="Most sentences quoted. Set by hand (the issue asks 1-3).")
+    min_share: float = Field(
+        0.3, ge=0, le=1, description="Share of the question's topic words a quoted sentence (with its source's "
+        "title) must contain. Calibrated on the recorded evidence of the development set, RESULTS.md §Quotes.")
+    min_similarity: float = Field(
+        0.35, ge=0, le=1, description="Embedding similarity to the question a quoted sentence needs. Calibrated "
+        "with min_share, RESULTS.md §Quotes.")
+    min_relative: float = Field(
+        0.8, gt=0, le=1, description="Further sentences are quoted only when this close to the best one. "
+        "Set by hand.")
 
 
 class GateSettings(BaseModel):
@@ -162,6 +180,7 @@ class Settings(BaseSettings):
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
     verification: VerificationSettings = Field(default_factory=VerificationSettings)
     gate: GateSettings = Field(default_factory=GateSettings)
+    quote: QuoteSettings = Field(default_factory=QuoteSettings)
     generation: GenerationSettings = Field(default_factory=GenerationSettings)
 
     @field_validator("llm")

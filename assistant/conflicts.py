@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 
 from assistant.cases import CARD_LABELS, card_fields, card_fields_asked, pinpoint_paragraphs, without_pinpoint
-from assistant.citations import CitationChecker, HOLDING, holding_agrees, negated, numbers_in
+from assistant.citations import CitationChecker
+from assistant.figures import claimed_figures, figures_in
+from assistant.support import HOLDING, holding_agrees, negated
 from assistant.retrieval import HybridRetriever
 from assistant.text import split_sentences
 from assistant.types import Conflict, Passage, Statement
@@ -73,14 +75,14 @@ class ConflictCheck:
         metadata = links.view.metadatas[rows[0]]
         record_text = "\n".join(links.view.texts[row] for row in rows)
         card = card_fields(metadata)
-        figures = numbers_in(sentence) - numbers_in(record_text)
+        figures = claimed_figures(sentence) - figures_in(record_text)
         outcomes = [kind for kind, pattern in _OUTCOMES.items()
                     if pattern.search(sentence) and not negated(sentence) and not _asserted(pattern, record_text)]
         if not figures and not outcomes:
             if not HOLDING.search(sentence):
                 return None
             sources = [without_pinpoint(line) for line in card.values()] + [links.view.texts[row] for row in rows]
-            supported = max(self.checker.scores(sentence, sources, strict=True)) >= self.checker.threshold
+            supported = self.checker.supports(sentence, sources)
             if supported and holding_agrees(sentence, "\n".join(sources)):
                 return None
             asked = ["held"] if "held" in card else []

@@ -83,6 +83,10 @@ NEAREST_EN = "The nearest sources in the library are:"
 NEAREST_ZH = "资料库中最接近的来源是:"
 UNVERIFIED_EN = "The model's answer could not be verified against the sources, so here are the key passages instead:"
 UNVERIFIED_ZH = "模型的回答无法与来源核实,以下是关键段落:"
+# The model's sentences failed the checker, but some evidence sentences bear on the question:
+# they are shown verbatim under this label, each with its marker (assistant/quotes.py).
+QUOTE_LEAD_EN = "The sources say:"
+QUOTE_LEAD_ZH = "来源原文:"
 SILENT_EN = "The library's sources on this topic do not answer this question."
 SILENT_ZH = "资料库中关于这一主题的来源没有回答这个问题。"
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from assistant.cases import CaseLinker, answer_types, asks_reasoning, paragraph_numbers, types_in
 from assistant.config import RetrievalSettings
 from assistant.index import LexicalView, Library, passage_text
+from assistant.places import pattern_of
 from assistant.text import QUESTION_TOKENS, has_chinese, to_english, tokenize
 from assistant.types import Passage, RetrievalResult
 
@@ -92,6 +93,16 @@ class _LinkView:
     rows: dict[str, list[int]]
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
     masks: dict[SearchFilters, np.ndarray] = field(default_factory=dict)
+    named: dict[str, bool] = field(default_factory=dict)
+
+    def mentions(self, key: str) -> bool:
+        """Whether the library is about a place (its code: a document's jurisdiction) or any of its
+        passages names the place or field (``assistant.places``); kept per library version."""
+        if key not in self.named:
+            pattern = pattern_of(key)
+            self.named[key] = pattern is None or any(m.get("jurisdiction") == key for m in self.view.metadatas) \
+                or any(pattern.search(text) for text in self.view.texts)
+        return self.named[key]
 
     def mask(self, filters: SearchFilters) -> np.ndarray:
         """The rows a filter allows, kept per library version: at 100k chunks the comparison costs

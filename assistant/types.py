@@ -66,13 +66,16 @@ class RetrievalResult:
 
 
 @dataclass
-class Statement:
+class Statement(JsonRecord):
     """One answer sentence, the sources it cites (1-based) and whether they support it."""
+
+    JSON = _keys("text", "supported", "reason", "cited")
 
     text: str
     cited: list[int] = field(default_factory=list)
     model_cited: list[int] = field(default_factory=list)
     supported: bool = False
+    reason: str = ""  # the check that decided ``supported``, in words a user reads
 
 
 @dataclass
@@ -119,7 +122,7 @@ class Answer(JsonRecord):
     """The answer to one question: the text shown, its citations, and how it was reached."""
 
     JSON = {**_keys("question", "answer", "refused", "refusal_reason", "answered_from"), "linked_cases": "linked",
-            **_keys("citations", "conflicts", "unverified", "passages", "timings")}
+            **_keys("citations", "conflicts", "unverified"), "checked": "statements", **_keys("passages", "timings")}
     JSON_DIGITS = 3
 
     question: str
@@ -134,7 +137,7 @@ class Answer(JsonRecord):
     statements: list[Statement] = field(default_factory=list)
     unverified: list[str] = field(default_factory=list)
     model_text: str = ""
-    answered_from: Literal["model", "card", "card+model", "none"] = "model"
+    answered_from: Literal["model", "card", "card+model", "quote", "none"] = "model"
     linked: list[str] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
 

@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 from _report import REPO, load_average, machine, shown, write_section  # noqa: E402
 from assistant.pipeline import AnswerPipeline  # noqa: E402
 from assistant.compare import CompareRow, Comparison  # noqa: E402
-from assistant.evaluation import load_questions  # noqa: E402
+from assistant.eval_questions import load_questions  # noqa: E402
 from assistant.llms import load_chat_model  # noqa: E402
 
 SECTION = "## Compare (benchmarks/compare.py)"

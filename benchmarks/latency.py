@@ -30,7 +30,7 @@ from tqdm import tqdm  # noqa: E402
 
 from _report import load_average, machine, shown, write_section  # noqa: E402
 from assistant.pipeline import AnswerPipeline  # noqa: E402
-from assistant.evaluation import Question, load_questions  # noqa: E402
+from assistant.eval_questions import Question, load_questions  # noqa: E402
 from assistant.llms import load_chat_model  # noqa: E402
 from quality import TARGETS, spread  # noqa: E402
 

@@ -48,9 +48,9 @@ from tqdm import tqdm  # noqa: E402
 from _report import load_average, machine, shown, write_section  # noqa: E402
 from assistant.pipeline import AnswerPipeline  # noqa: E402
 from assistant.citations import CitationChecker, split_statements  # noqa: E402
-from assistant.evaluation import (  # noqa: E402
-    EvalReport, Question, answer_fields, evaluate_question, load_questions, retrieval_fields,
-)
+from assistant.eval_questions import Question, load_questions  # noqa: E402
+from assistant.eval_report import EvalReport  # noqa: E402
+from assistant.evaluation import answer_fields, evaluate_question, retrieval_fields  # noqa: E402
 from assistant.text import says_sources_silent  # noqa: E402
 from assistant.llms import LlamaCppChat, load_chat_model  # noqa: E402
 

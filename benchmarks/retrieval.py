@@ -43,7 +43,8 @@ from tqdm import tqdm  # noqa: E402
 
 from assistant.config import Settings  # noqa: E402
 from assistant.embeddings import get_embeddings  # noqa: E402
-from assistant.evaluation import Question, load_questions, run_eval  # noqa: E402
+from assistant.eval_questions import Question, load_questions  # noqa: E402
+from assistant.evaluation import run_eval  # noqa: E402
 from assistant.text import has_chinese, to_english  # noqa: E402
 from assistant.index import Library, embedding_text  # noqa: E402
 from assistant.retrieval import HybridRetriever, SearchFilters  # noqa: E402

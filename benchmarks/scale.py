@@ -49,7 +49,7 @@ from tqdm import tqdm  # noqa: E402
 
 from _report import load_average, machine, shown, write_section  # noqa: E402
 from assistant.embeddings import get_embeddings  # noqa: E402
-from assistant.evaluation import load_questions  # noqa: E402
+from assistant.eval_questions import load_questions  # noqa: E402
 from assistant.index import Library  # noqa: E402
 from assistant.retrieval import HybridRetriever  # noqa: E402
 

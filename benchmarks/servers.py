@@ -35,7 +35,7 @@ from local_servers import LocalServer, chroma_server, free_port, llama_server, s
 from assistant.pipeline import AnswerPipeline  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.embeddings import get_embeddings  # noqa: E402
-from assistant.evaluation import load_questions  # noqa: E402
+from assistant.eval_questions import load_questions  # noqa: E402
 from assistant.index import Library  # noqa: E402
 from assistant.model_files import default_model_path  # noqa: E402
 from assistant.retrieval import HybridRetriever  # noqa: E402

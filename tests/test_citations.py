@@ -1,4 +1,5 @@
-from assistant.citations import CitationChecker, holding_agrees, reported_only, split_statements
+from assistant.citations import CitationChecker, split_statements
+from assistant.support import holding_agrees, reported_only
 
 PASSAGES = [
     "In Li v. Liu, the Beijing Internet Court awarded the plaintiff RMB 500 in damages, of the RMB 5,000 claimed.",
@@ -73,7 +74,7 @@ FEE_AND_AWARD = ("In Li v. Liu, the Beijing Internet Court awarded the plaintiff
 
 
 def test_polarity_a_sentence_affirming_what_its_source_denies_is_not_supported() -> None:
-    from assistant.citations import polarity_agrees
+    from assistant.support import polarity_agrees
 
     assert not polarity_agrees("Yes, the judgment in Li v. Liu was appealed.", FINALITY)
     assert polarity_agrees("Neither party appealed the judgment in Li v. Liu.", FINALITY)
@@ -84,7 +85,7 @@ def test_polarity_a_sentence_affirming_what_its_source_denies_is_not_supported()
 
 
 def test_figures_must_sit_in_a_sentence_about_the_same_thing() -> None:
-    from assistant.citations import figures_in_context
+    from assistant.support import figures_in_context
 
     assert figures_in_context("The court awarded RMB 500 in damages.", FEE_AND_AWARD)
     assert not figures_in_context("The court awarded RMB 50 in damages.", FEE_AND_AWARD)
@@ -95,7 +96,7 @@ def test_figures_must_sit_in_a_sentence_about_the_same_thing() -> None:
 
 
 def test_polarity_reads_the_negation_where_the_words_sit() -> None:
-    from assistant.citations import polarity_agrees
+    from assistant.support import polarity_agrees
 
     feilin = ("In Feilin v. Baidu, the court held that content generated automatically by software, here the "
               "analysis produced by a legal database, is not a work.")
@@ -105,7 +106,7 @@ def test_polarity_reads_the_negation_where_the_words_sit() -> None:
 
 
 def test_a_bare_figure_takes_its_subject_from_the_question() -> None:
-    from assistant.citations import figures_in_context
+    from assistant.support import figures_in_context
 
     claim = "In Li v. Liu the plaintiff claimed RMB 5,000. The court awarded RMB 500 in damages."
     assert figures_in_context("RMB 5,000.", claim, "How much did the plaintiff claim?")

@@ -17,7 +17,7 @@ from test_ui import handler
 import ui.engine
 from assistant.compare import CompareEvent, CompareRow
 from assistant.config import Settings
-from assistant.pipeline import InvalidQuestion
+from assistant.questions import InvalidQuestion
 from assistant.schema import JURISDICTIONS
 from assistant.types import Citation
 from assistant.types import Passage

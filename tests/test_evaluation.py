@@ -14,10 +14,9 @@ from assistant.cli import main
 from assistant.config import Settings
 from assistant.types import Answer, Citation
 from assistant.types import Statement
-from assistant.evaluation import (
-    EvalReport, Question, QuestionFileError, answer_fields, load_questions, locator_matches, our_answer_fields,
-    retrieval_fields, run_eval,
-)
+from assistant.eval_questions import Question, QuestionFileError, load_questions
+from assistant.eval_report import EvalReport
+from assistant.evaluation import answer_fields, locator_matches, our_answer_fields, retrieval_fields, run_eval
 from assistant.retrieval import HybridRetriever
 from assistant.types import Passage
 
@@ -342,7 +341,7 @@ def test_passage_level_metrics_are_null_without_their_fields(tmp_path: Path) -> 
 
 
 def test_a_follow_up_is_asked_with_its_history(tmp_path: Path) -> None:
-    from assistant.pipeline import condense
+    from assistant.questions import condense
 
     rows = [
         {"id": "first", "question": "Who won Li v. Liu?", "relevant_sources": ["A"]},

@@ -9,7 +9,8 @@ import pytest
 
 from assistant.config import Settings
 from assistant.index import Library
-from assistant.pipeline import AnswerPipeline, InvalidQuestion, condense, validate_question
+from assistant.pipeline import AnswerPipeline
+from assistant.questions import InvalidQuestion, condense, validate_question
 from assistant.types import Passage
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,7 +44,7 @@ def test_answers_the_headline_question_citing_the_judgment(pipeline: AnswerPipel
     assert "[1]" in answer.answer
     payload = answer.to_json()
     assert set(payload) >= {"question", "answer", "refused", "citations", "passages", "timings"}
-    assert set(payload["timings"]) == {"retrieval_s", "first_token_s", "total_s"}
+    assert set(payload["timings"]) == {"retrieval_s", "first_token_s", "total_s", "check_s"}
 
 
 @pytest.mark.slow
@@ -162,9 +163,9 @@ def test_a_chinese_damages_question_gets_its_own_case_figure(pipeline: AnswerPip
 @pytest.mark.slow
 def test_was_it_appealed_is_answered_with_the_right_polarity_or_refused(pipeline: AnswerPipeline,
                                                                          library: Library) -> None:
-    from assistant.pipeline import _case_name
+    from assistant.card_answers import case_name as _case_name
     from assistant.cases import aliases_of
-    from assistant.citations import negated
+    from assistant.support import negated
 
     cases = [sid for sid, entry in library.documents().items() if entry["meta"]["doc_type"] in ("judgment", "decision")]
     assert len(cases) >= 10

@@ -17,7 +17,7 @@ from gradio.components import Component
 
 from assistant.cases import CARD_LOCATOR
 from assistant.config import Settings
-from assistant.pipeline import InvalidQuestion
+from assistant.questions import InvalidQuestion
 from assistant.types import Answer, AnswerEvent, Citation
 from assistant.types import Passage
 from ui import render

@@ -28,7 +28,7 @@ from gradio.components import Component
 from assistant.compare import NAMES, parse_jurisdictions
 from assistant.llm_spec import InvalidLLMSpec, parse_llm_spec
 from assistant.loaders import safe_upload_name
-from assistant.pipeline import InvalidQuestion
+from assistant.questions import InvalidQuestion
 from assistant.retrieval import SearchFilters
 from ui import render
 from ui.compare_view import CompareRun, compare_csv, compare_markdown, render_passage_panel, render_table

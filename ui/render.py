@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -48,6 +48,8 @@ CARD_NOTES = {
     "card": "Stated from the case card; each line cites the paragraph it comes from.",
     "card+model": "The first lines are stated from the case card, each citing the paragraph it comes from; "
                   "the rest is the model's reading of the sources.",
+    "quote": "Quoted word for word from the sources: none of the sentences the model wrote could be verified, "
+             "so the passages' own sentences that bear on the question are shown instead.",
 }
 
 REFUSAL_HEADINGS = {
@@ -132,8 +134,12 @@ def render_answer_text(answer: Answer, turn_index: int) -> str:
     return _MARKER.sub(marker, esc(answer.answer))
 
 
-def _unverified_block(sentences: Iterable[str], heading: str) -> str:
-    items = "".join(f'<li><span class="ca-badge-unverified">not verified</span> {esc(s)}</li>' for s in sentences)
+def _unverified_block(answer: Answer, heading: str) -> str:
+    """The model's sentences that failed the checker, each with the check that failed it."""
+    reasons = {s.text: s.reason for s in answer.statements if not s.supported}
+    items = "".join(f'<li><span class="ca-badge-unverified">not verified</span> {esc(s)}'
+                    + (f' <span class="ca-why">— {esc(reasons[s])}</span>' if reasons.get(s) else "") + "</li>"
+                    for s in answer.unverified)
     if not items:
         return ""
     return f'<div class="ca-unverified"><div class="ca-unverified-head">{esc(heading)}</div><ul>{items}</ul></div>'
@@ -167,14 +173,14 @@ def render_bot(turn: Turn, index: int) -> str:
         unverified = ""
         if answer.unverified:
             unverified = ('<details class="ca-refused-draft"><summary>What the model wrote (not verified)</summary>'
-                          + _unverified_block(answer.unverified, "None of these sentences is supported by the sources:")
+                          + _unverified_block(answer, "None of these sentences is supported by the sources:")
                           + "</details>")
         return (f'<div class="ca-msg ca-bot ca-refusal" role="status"><div class="ca-role">Assistant</div>'
                 f'<div class="ca-refusal-head">⚠ {esc(heading)}</div>'
                 f'<div class="ca-text">{render_answer_text(answer, index)}</div>{unverified}{meta}</div>')
     verified_note = (f'<div class="ca-verified-note">✓ Each sentence above was checked against the passage it cites '
                      f'({len(answer.citations)} source{"s" if len(answer.citations) != 1 else ""}). '
-                     f'Click a marker to see it.</div>') if answer.citations else ""
+                     f'Click a marker to see it.</div>') if answer.citations and answer.answered_from != "quote" else ""
     card_note = CARD_NOTES.get(answer.answered_from, "")
     if card_note:
         card_note = f'<div class="ca-card-note">{esc(card_note)}</div>'
@@ -182,7 +188,7 @@ def render_bot(turn: Turn, index: int) -> str:
         card_note += (f'<div class="ca-conflict-note" role="note">⚠ {esc(CONFLICT_NOTE)}</div>')
     return (f'<div class="ca-msg ca-bot ca-answered"><div class="ca-role">Assistant</div>'
             f'<div class="ca-text ca-verified">{render_answer_text(answer, index)}</div>{verified_note}{card_note}'
-            f'{_unverified_block(answer.unverified, "Left out: the sources do not support these sentences")}'
+            f'{_unverified_block(answer, "Left out: the sources do not support these sentences")}'
             f"{meta}</div>")
 
 
@@ -571,7 +577,9 @@ def conversation_markdown(turns: Sequence[Turn], now: datetime | None = None) ->
                 out += [f"*{CONFLICT_NOTE}*", ""]
         if answer.unverified:
             out += ["Not verified against the sources (left out of the answer):", ""]
-            out += [f"- ~~{s}~~ *(not verified)*" for s in answer.unverified] + [""]
+            reasons = {s.text: s.reason for s in answer.statements if not s.supported}
+            out += [f"- ~~{s}~~ *(not verified{': ' + reasons[s] if reasons.get(s) else ''})*"
+                    for s in answer.unverified] + [""]
         if answer.citations:
             out += ["**Sources**", ""]
             for citation in answer.citations:

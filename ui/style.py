@@ -32,6 +32,7 @@ a.ca-cite { display: inline-block; font-size: .78em; font-weight: 600; padding: 
 a.ca-cite:hover, a.ca-cite:focus { background: #1d6b3a; color: #fff !important; }
 a.ca-cite-unsupported { background: #eee; color: #777 !important; }
 .ca-unverified { margin-top: .5rem; padding: .4rem .6rem; border: 1px dashed #bbb; border-radius: 8px; color: #777; font-style: italic; font-size: .92em; }
+.ca-why { font-size: .85em; color: #888; }
 .ca-unverified ul { margin: .2rem 0 0 0; padding-left: 1.1rem; }
 .ca-unverified-head { font-style: normal; font-size: .78rem; text-transform: uppercase; letter-spacing: .04em; }
 .ca-badge-unverified, .ca-badge-verified { font-style: normal; font-size: .68rem; padding: .05rem .35rem; border-radius: 999px; white-space: nowrap; }
