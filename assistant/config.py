@@ -111,10 +111,10 @@ class QuoteSettings(BaseModel):
     max_quotes: int = Field(3, ge=1, le=5, description="Most sentences quoted. Set by hand (the issue asks 1-3).")
     min_share: float = Field(
         0.3, ge=0, le=1, description="Share of the question's topic words a quoted sentence (with its source's "
-        "title) must contain. Calibrated on the recorded evidence of the development set, RESULTS.md §Quotes.")
+        "title) must contain. Set by hand; its effect on the development set: RESULTS.md §Checker and quotes.")
     min_similarity: float = Field(
-        0.35, ge=0, le=1, description="Embedding similarity to the question a quoted sentence needs. Calibrated "
-        "with min_share, RESULTS.md §Quotes.")
+        0.35, ge=0, le=1, description="Embedding similarity to the question a quoted sentence needs. Set by hand "
+        "with min_share.")
     min_relative: float = Field(
         0.8, gt=0, le=1, description="Further sentences are quoted only when this close to the best one. "
         "Set by hand.")

@@ -308,10 +308,6 @@ def misplaced_figure(statement: str, passage: str, question: str = "") -> str | 
     return None
 
 
-def figures_in_context(statement: str, passage: str, question: str = "") -> bool:
-    return misplaced_figure(statement, passage, question) is None
-
-
 # ---- checks that read more than the claim's words -----------------------------------------------
 
 def unsupported_place(statement: str, passage: str) -> str | None:

@@ -85,13 +85,13 @@ def test_polarity_a_sentence_affirming_what_its_source_denies_is_not_supported()
 
 
 def test_figures_must_sit_in_a_sentence_about_the_same_thing() -> None:
-    from assistant.support import figures_in_context
+    from assistant.support import misplaced_figure
 
-    assert figures_in_context("The court awarded RMB 500 in damages.", FEE_AND_AWARD)
-    assert not figures_in_context("The court awarded RMB 50 in damages.", FEE_AND_AWARD)
-    assert figures_in_context("The court fee was RMB 50.", FEE_AND_AWARD)
+    assert misplaced_figure("The court awarded RMB 500 in damages.", FEE_AND_AWARD) is None
+    assert misplaced_figure("The court awarded RMB 50 in damages.", FEE_AND_AWARD)
+    assert misplaced_figure("The court fee was RMB 50.", FEE_AND_AWARD) is None
     dated = "Li v. Liu is a judgment of the Beijing Internet Court, delivered on 27 November 2023."
-    assert figures_in_context("The court decided the case on 27 November 2023.", dated)
+    assert misplaced_figure("The court decided the case on 27 November 2023.", dated) is None
     assert not CitationChecker().run("Li was awarded RMB 50 in damages [1].", [FEE_AND_AWARD])[0].supported
 
 
@@ -106,11 +106,11 @@ def test_polarity_reads_the_negation_where_the_words_sit() -> None:
 
 
 def test_a_bare_figure_takes_its_subject_from_the_question() -> None:
-    from assistant.support import figures_in_context
+    from assistant.support import misplaced_figure
 
     claim = "In Li v. Liu the plaintiff claimed RMB 5,000. The court awarded RMB 500 in damages."
-    assert figures_in_context("RMB 5,000.", claim, "How much did the plaintiff claim?")
-    assert not figures_in_context("RMB 5,000.", claim, "How much did the court award?")
+    assert misplaced_figure("RMB 5,000.", claim, "How much did the plaintiff claim?") is None
+    assert misplaced_figure("RMB 5,000.", claim, "How much did the court award?")
 
 
 def test_reported_speech_is_not_assertion() -> None:

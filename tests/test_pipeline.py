@@ -205,3 +205,31 @@ def test_an_outcome_question_about_an_open_case_gets_its_status_not_a_ruling(pip
     answer = pipeline.ask("What did the court decide in Like Company v Google?")
     assert answer.refused and answer.refusal_reason == "not_decided", answer.to_json()
     assert "pending" in answer.answer and not answer.citations
+
+
+@pytest.mark.slow
+def test_an_answer_the_model_writes_badly_becomes_quotes_not_a_refusal(library_settings: Settings,
+                                                                        library: Library) -> None:
+    """The real model, cut after a dozen tokens, writes a fragment no check can verify; the library
+    holds the answer, so the user gets the evidence sentences that bear on it, verbatim, cited."""
+    cut = library_settings.model_copy(update={"generation": library_settings.generation.model_copy(
+        update={"max_tokens": 12})})
+    pipeline = AnswerPipeline.from_settings(cut, library)
+    answer = pipeline.ask("Why did the Beijing Internet Court in Li v. Liu find that the plaintiff's prompts and "
+                          "parameter choices made him the author?")
+    assert not answer.refused and answer.answered_from == "quote", answer.to_json()
+    assert answer.answer.startswith("The sources say:")
+    quoted = re.findall(r"“([^”]+)”", answer.answer)
+    assert 1 <= len(quoted) <= 3 and answer.citations
+    for sentence in quoted:
+        assert any(sentence in p.text for p in answer.evidence), sentence  # verbatim, never reworded
+    assert all(c.source_id == "cn-bjic-2023-li-v-liu" and c.supported for c in answer.citations)
+
+
+def test_a_place_the_library_never_mentions_is_refused_before_the_model(pipeline: AnswerPipeline) -> None:
+    def no_model():
+        raise AssertionError("the model was called")
+
+    refusing = AnswerPipeline(pipeline.retriever, no_model, pipeline.checker, pipeline.selector, pipeline.gate_settings)
+    answer = refusing.ask("What is the limitation period for patent infringement suits in Brazil?")
+    assert answer.refused and answer.refusal_reason == "not_covered"
