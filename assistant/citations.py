@@ -143,9 +143,9 @@ class CitationChecker:
                 for passage, score in zip(passages, support.tolist())]
 
     def _verdict(self, sentence: str, passage: str, question: str, score: float, strict: bool) -> Verdict:
-        if veto := self._veto(sentence, passage, question, strict):
-            return Verdict(0.0, veto)
         body = without_heading(passage)  # a title ("… not fair use") is no statement of the passage
+        if veto := self._veto(sentence, passage, body, question, strict):
+            return Verdict(0.0, veto)
         if not strict:
             if score < self.threshold:
                 return Verdict(score, f"too little of the sentence is in the passage (support {score:.2f})")
@@ -157,7 +157,7 @@ class CitationChecker:
         return Verdict(probability, f"{DOUBTS[self.model.strongest_doubt(features)]} (p = {probability:.2f})")
 
     @staticmethod
-    def _veto(sentence: str, passage: str, question: str, strict: bool) -> str | None:
+    def _veto(sentence: str, passage: str, body: str, question: str, strict: bool) -> str | None:
         """A check that fails the sentence outright: one that almost never fires on a true claim
         (tests/verification), so no weight of other evidence should overrule it."""
         missing_figures = sorted(claimed_figures(sentence) - figures_in(passage))
@@ -171,7 +171,6 @@ class CitationChecker:
             return place
         if not strict:
             return None
-        body = without_heading(passage)
         if figure := misplaced_figure(sentence, body, question):
             return f"the figure {figure} is in the passage, but for another event than the sentence says"
         if hedge_dropped(sentence, body):

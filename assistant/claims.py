@@ -25,6 +25,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from assistant.citations import CitationChecker
+from assistant.text import has_chinese
 
 
 class ClaimFileError(ValueError):
@@ -53,8 +54,6 @@ class LabelledClaim(BaseModel):
 
     @property
     def language(self) -> str:
-        from assistant.text import has_chinese
-
         return self.lang or ("zh" if has_chinese(self.claim) else "en")
 
 

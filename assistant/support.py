@@ -22,7 +22,6 @@ from assistant.figures import claimed_figures, figure_spans, figures_in
 from assistant.places import field_names, fields_in, place_names, places_in
 from assistant.text import (
     CJK_CHARS,
-    FIGURE_NOISE,
     GENERIC_WORDS,
     NOT_NAMES,
     STOPWORDS,
@@ -63,25 +62,6 @@ _NEGATION = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE = re.compile(r"[,;:，；：]|\s(?:and|but|while|whereas|so|because|although|though|since)\s|但|而|因此|所以")
-# Verbs that say the same thing about a case, folded to one token so "decided" meets "delivered".
-_SAME_ACT = (
-    ("#decide", ("deliver", "hand", "render", "issu", "rul", "decid", "decision", "judgment", "pronounc",
-                 "held", "hold", "found", "find")),
-    ("#award", ("award", "damag", "compens", "pay", "paid", "remed", "赔")),
-    ("#claim", ("claim", "sought", "seek", "ask", "demand", "request", "索赔", "请求")),
-    ("#post", ("post", "publish", "upload", "shar", "onlin")),
-    ("#file", ("fil", "sue", "sued", "lodg", "brought", "bring", "suit")),
-    ("#appeal", ("appeal", "effect", "final")),
-)
-
-
-def _acts(tokens: set[str]) -> set[str]:
-    """Tokens plus the act each one names (see _SAME_ACT)."""
-    found = set(tokens)
-    for act, stems in _SAME_ACT:
-        if any(t.startswith(stems) for t in tokens):
-            found.add(act)
-    return found
 
 
 def negated(text: str) -> bool:
@@ -228,16 +208,8 @@ def holding_agrees(statement: str, passage: str) -> bool:
     return not predicates or bool(predicates & found)
 
 
-def _figure_words(text: str) -> set[str]:
-    """What a sentence says about its figures: content words (Chinese read through the glossary
-    as well), without digits, units and months."""
-    return _acts({t for t in bilingual_tokens(text) - FIGURE_NOISE if not t.isdigit()})
-
-
 # Where a clause ends: a comma not inside a figure ("RMB 5,000"), a semicolon, a colon, a dash, a bracket.
 _FIGURE_CLAUSE = re.compile(r"(?<!\d),|,(?!\d)|[;:，；：、。！？()（）]|\s[–—]\s|\b(?:and|while|against)\b")
-# Chinese words every figure's sentence shares (court, plaintiff, defendant, yuan…): no context.
-_ZH_FIGURE_NOISE = frozenset("法院 原告 被告 判决 案件 一审 二审 人民 民币 万元 元人 年月 月日".split())
 
 
 # The events a figure can belong to: an amount claimed is not an amount awarded, a filing date

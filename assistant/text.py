@@ -107,11 +107,6 @@ GENERIC_WORDS = word_set(
     "court held case copyright law work ai artificial intelligence generated plaintiff defendant "
     "library source sources answer question judgment article"
 )
-# Words a figure's sentence shares with any other: units, months, framing.
-FIGURE_NOISE = word_set(
-    "rmb usd us yuan dollar euro pound about around approximately january february march april may june july "
-    "august september october november december year month day date amount sum total"
-) | GENERIC_WORDS
 
 
 # Capitalised words that are not names: openers, titles of address and answer framing.

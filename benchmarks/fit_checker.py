@@ -50,7 +50,7 @@ def rows(checker: CitationChecker) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                 passage = claim.passages[int(np.argmax(checker.support(text or "-", claim.passages, claim.question)))]
             score = float(checker.support(text or "-", [passage], claim.question)[0])
             blocked = (not text or says_nothing(text) or restates_question(text, claim.question)
-                       or checker._veto(text, passage, claim.question, strict=True) is not None)
+                       or checker._veto(text, passage, without_heading(passage), claim.question, strict=True) is not None)
             features.append(claim_features(text, passage, without_heading(passage), claim.question, score,
                                            checker.embed) if text else [0.0] * len(FEATURES))
             labels.append(claim.label == "supported")
