@@ -12,18 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.cases import (
-    CARD_LABELS,
-    CARD_LABELS_ZH,
-    aliases_of,
-    asks_reasoning,
-    card_fields,
-    card_fields_asked,
-    pinpoint_paragraphs,
-    without_pinpoint,
-)
+from assistant.cards import CARD_LABELS, CARD_LABELS_ZH, aliases_of, card_fields, pinpoint_paragraphs, without_pinpoint
 from assistant.citations import CitationChecker
-from assistant.questions import ASKS
+from assistant.questions import ASKS, asks_reasoning, card_fields_asked
 from assistant.retrieval import HybridRetriever, question_parts
 from assistant.text import has_chinese, to_english
 from assistant.types import Passage

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from langchain_core.documents import Document
 
-from assistant.cases import CARD_LOCATOR, card_text
+from assistant.cards import CARD_LOCATOR, card_text
 from assistant.injection import SCREEN_VERSION, addresses_the_model
 from assistant.loaders import LoadedDocument
 from assistant.text import sentence_spans, trimmed_span

@@ -22,7 +22,7 @@ from typing import Any, Literal
 import numpy as np
 
 from assistant import prompts
-from assistant.cases import CARD_LOCATOR
+from assistant.cards import CARD_LOCATOR
 from assistant.index import Library
 from assistant.pipeline import AnswerPipeline
 from assistant.questions import language_of, validate_question

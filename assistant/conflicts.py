@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 
-from assistant.cases import CARD_LABELS, card_fields, card_fields_asked, pinpoint_paragraphs, without_pinpoint
+from assistant.cards import CARD_LABELS, card_fields, pinpoint_paragraphs, without_pinpoint
 from assistant.citations import CitationChecker
+from assistant.questions import card_fields_asked
 from assistant.figures import claimed_figures, figures_in
 from assistant.support import HOLDING, holding_agrees, negated
 from assistant.retrieval import HybridRetriever

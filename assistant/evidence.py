@@ -9,10 +9,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from assistant.cases import CARD_LOCATOR, answer_types, types_in
+from assistant.cards import CARD_LOCATOR
 from assistant.citations import CitationChecker
 from assistant.config import EvidenceSettings
 from assistant.injection import set_aside
+from assistant.questions import answer_types, types_in
 from assistant.text import QUESTION_WORDS, bilingual_tokens, split_sentences, to_english, tokenize
 from assistant.types import Passage
 

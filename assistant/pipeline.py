@@ -18,7 +18,6 @@ from langchain_core.language_models import BaseChatModel
 
 from assistant import prompts
 from assistant.card_answers import CardAnswers, Shown
-from assistant.cases import allowed_jurisdictions
 from assistant.citations import CitationChecker
 from assistant.config import GateSettings, Settings
 from assistant.conflicts import ConflictCheck, UPLOAD
@@ -27,7 +26,7 @@ from assistant.evidence import EvidenceSelector, best_quote, case_evidence
 from assistant.index import Library
 from assistant.llms import load_chat_model
 from assistant.places import fields_in, places_in
-from assistant.questions import condense, coverage, is_comparison, language_of, refers_back, validate_question
+from assistant.questions import allowed_jurisdictions, condense, coverage, is_comparison, language_of, refers_back, validate_question
 from assistant.quotes import Quote, QuoteSelector
 from assistant.reply import ReplyParser
 from assistant.retrieval import HybridRetriever, SearchFilters

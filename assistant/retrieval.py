@@ -13,10 +13,12 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from assistant.cases import CaseLinker, answer_types, asks_reasoning, paragraph_numbers, types_in
+from assistant.cards import paragraph_numbers
 from assistant.config import RetrievalSettings
 from assistant.index import LexicalView, Library, passage_text
+from assistant.linker import CaseLinker
 from assistant.places import pattern_of
+from assistant.questions import answer_types, asks_reasoning, types_in
 from assistant.text import QUESTION_TOKENS, has_chinese, to_english, tokenize
 from assistant.types import Passage, RetrievalResult
 
@@ -151,7 +153,7 @@ class HybridRetriever(BaseModel):
         return self._links
 
     def link(self, text: str) -> list[str]:
-        """The library documents a text names (see assistant.cases)."""
+        """The library documents a text names (see assistant.linker)."""
         return self.links().linker.link(text)
 
     def run(self, query: str, k: int | None = None, filters: SearchFilters | None = None,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.cases import CARD_LOCATOR
+from assistant.cards import CARD_LOCATOR
 from assistant.chunking import chunk_document
 from assistant.loaders import load_file
 from assistant.schema import validate_curated

@@ -88,7 +88,7 @@ class _Links:
     """The part of the retriever's link view that the checks read, over two fake cases."""
 
     def __init__(self) -> None:
-        from assistant.cases import CaseLinker
+        from assistant.linker import CaseLinker
 
         self.linker = CaseLinker([("case-a", {"title": "Alpha v. Beta", "doc_type": "judgment"}),
                                   ("case-b", {"title": "Gamma v. Delta", "doc_type": "judgment"}),
@@ -131,7 +131,7 @@ def test_a_sentence_copying_the_worked_example_is_never_shown() -> None:
 
 
 def _card_appeal(library: Library, source_id: str) -> str:
-    from assistant.cases import card_fields
+    from assistant.cards import card_fields
 
     return card_fields(library.document_chunks(source_id)[0]).get("appeal", "")
 
@@ -164,7 +164,7 @@ def test_a_chinese_damages_question_gets_its_own_case_figure(pipeline: AnswerPip
 def test_was_it_appealed_is_answered_with_the_right_polarity_or_refused(pipeline: AnswerPipeline,
                                                                          library: Library) -> None:
     from assistant.card_answers import case_name as _case_name
-    from assistant.cases import aliases_of
+    from assistant.cards import aliases_of
     from assistant.support import negated
 
     cases = [sid for sid, entry in library.documents().items() if entry["meta"]["doc_type"] in ("judgment", "decision")]

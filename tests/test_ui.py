@@ -15,7 +15,7 @@ import gradio as gr
 import pytest
 from gradio.components import Component
 
-from assistant.cases import CARD_LOCATOR
+from assistant.cards import CARD_LOCATOR
 from assistant.config import Settings
 from assistant.questions import InvalidQuestion
 from assistant.types import Answer, AnswerEvent, Citation

@@ -17,7 +17,7 @@ from typing import Any
 
 from assistant import prompts
 from assistant.types import Answer, Citation
-from assistant.cases import (
+from assistant.cards import (
     CARD_LABELS,
     CARD_LOCATOR,
     card_fields,

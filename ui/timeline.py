@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.cases import CASE_DOC_TYPES
+from assistant.cards import CASE_DOC_TYPES
 from assistant.schema import JURISDICTIONS, OUTCOMES
 from ui.render import esc, status_text
 

@@ -1,18 +1,8 @@
-"""Case linking, card parsing and answer-type detection (no model, no index)."""
+"""Linking a question to the cases it names (no model, no index)."""
 
 import json
 
-from assistant.cases import (
-    CaseLinker,
-    answer_types,
-    asks_reasoning,
-    card_fields_asked,
-    card_text,
-    paragraph_numbers,
-    pinpoint_paragraphs,
-    types_in,
-    without_pinpoint,
-)
+from assistant.linker import CaseLinker
 
 DOCS = [
     ("cn-li", {"title": "Li v. Liu (AI-generated image case), Beijing Internet Court", "doc_type": "judgment",
@@ -59,34 +49,6 @@ def test_names_are_taken_out_of_the_topic():
     assert "liu" not in topic and "award" in topic
 
 
-def test_card_pinpoints_and_text():
-    assert pinpoint_paragraphs("RMB 500 in damages and a public apology (¶29-30)") == [29, 30]
-    assert pinpoint_paragraphs("posting online (¶4, ¶11)") == [4, 11]
-    assert without_pinpoint("RMB 500 in damages (¶30)") == "RMB 500 in damages"
-    assert paragraph_numbers("29–30") == {29, 30}
-    assert card_text({"remedies": "RMB 500 (¶30)"}) == "Remedies: RMB 500 (¶30)"
-
-
-def test_card_fields_asked():
-    assert card_fields_asked("How much did the court award Li?") == ["remedies"]
-    assert "decided" in card_fields_asked("When did the Beijing Internet Court decide Li v. Liu?")
-    assert "decided" not in card_fields_asked("When did Li post the image on Xiaohongshu?")
-    assert card_fields_asked("Was the judgment in Li v. Liu appealed?") == ["appeal"]
-    assert card_fields_asked("What is the case number of Li v. Liu?") == ["case_number"]
-    assert card_fields_asked("李某某诉刘某某案判赔多少?") == ["remedies"]
-    assert card_fields_asked("Why was the picture protected?") == []
-    assert asks_reasoning("What was awarded, and why?") and not asks_reasoning("What was awarded?")
-
-
-def test_answer_types_of_questions_and_passages():
-    assert "amount" in answer_types("How much was awarded?")
-    assert "date" in answer_types("When was the image posted?")
-    assert "place" in answer_types("Where did she post it?")
-    assert "amount" in types_in("The court awarded RMB 500 in damages.")
-    assert "date" in types_in("It was posted on 26 February 2023.")
-    assert "amount" not in types_in("The court held that the image was a work.")
-
-
 def test_a_shared_name_is_narrowed_by_the_court_the_question_names():
     docs = [("gz", {"title": "Ultraman case, Guangzhou Internet Court", "doc_type": "judgment",
                     "aliases": json.dumps(["Ultraman case"])}),
@@ -94,19 +56,3 @@ def test_a_shared_name_is_narrowed_by_the_court_the_question_names():
                     "aliases": json.dumps(["Ultraman case"])})]
     assert CaseLinker(docs).link("In the Guangzhou Internet Court's Ultraman case, what was paid?") == ["gz"]
     assert sorted(CaseLinker(docs).link("What did the Ultraman case decide?")) == ["gz", "hz"]
-
-
-def test_held_and_appeal_fields_asked():
-    assert "held" in card_fields_asked("What did the D.C. Circuit decide in Thaler v. Perlmutter?")
-    assert "held" in card_fields_asked("Which of the author's rights did the blogger infringe?")
-    assert "appeal" not in card_fields_asked("How was the final image chosen?")
-
-
-def test_jurisdictions_a_question_names():
-    from assistant.cases import allowed_jurisdictions, jurisdictions_named
-
-    assert jurisdictions_named("How does Indian copyright law treat AI works?") == {"IN"}
-    assert jurisdictions_named("美国最高法院是否受理了调卷令申请?") == {"US"}
-    assert allowed_jurisdictions("Compare UK section 9(3) with the American position") is None
-    assert allowed_jurisdictions("What does the EU AI Act require?") == {"EU", "DE", "CZ"}
-    assert allowed_jurisdictions("Can AI art be protected?") is None
