@@ -48,6 +48,14 @@ class RetrievalSettings(BaseModel):
     leading_case_window: int = Field(
         3, ge=1, description="A question naming no case is read as about one case when its best this-many passages "
         "are all that judgment or name it. Set by hand.")
+    described_margin: float = Field(
+        0.03, ge=0, le=1, description="A phrase that describes a ruling by its court or country (\"the Beijing "
+        "court's AI picture ruling\") links the case whose passages match it best by both embeddings and BM25, "
+        "and only when its best cosine beats the runner-up's by this much: a wrong link is worse than none. "
+        "Chosen on the development part of tests/eval/user_questions.jsonl, RESULTS.md §Case linking.")
+    described_min_similarity: float = Field(
+        0.3, ge=0, le=1, description="The least cosine between such a phrase and the linked case's best passage. "
+        "Chosen with described_margin.")
     filter_widening: int = Field(
         5, ge=1, description="A filtered search through Chroma (filtered_dense='chroma') first asks for this many "
         "times the candidates and applies the filter itself. Set by hand.")

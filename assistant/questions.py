@@ -45,6 +45,16 @@ ASKS = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how|whether|di
                    r"has|have|had)\b|吗|什么|多少|哪|谁|何|是否|如何|怎", re.IGNORECASE)
 
 
+# A user telling their own facts: "I made…", "our company trains…", "我用Midjourney…".
+_SITUATION = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|(?i:my|we|we're|we've|our|me)|us)\b|我|本人|我司|我方")
+
+
+def is_situation(question: str) -> bool:
+    """Whether a question describes the asker's own situation: answered by the rules that govern
+    it and one sentence applying them, not by linking it to a case it merely resembles."""
+    return bool(_SITUATION.search(question))
+
+
 def refers_back(question: str) -> bool:
     """Whether a question names nothing itself and leans on the conversation ("And how much?")."""
     if has_chinese(question):

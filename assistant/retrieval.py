@@ -18,7 +18,7 @@ from assistant.config import RetrievalSettings
 from assistant.index import LexicalView, Library, passage_text
 from assistant.linker import CaseLinker
 from assistant.places import pattern_of
-from assistant.questions import answer_types, asks_reasoning, types_in
+from assistant.questions import answer_types, asks_reasoning, is_situation, types_in
 from assistant.text import QUESTION_TOKENS, has_chinese, to_english, tokenize
 from assistant.types import Passage, RetrievalResult
 
@@ -153,8 +153,39 @@ class HybridRetriever(BaseModel):
         return self._links
 
     def link(self, text: str) -> list[str]:
-        """The library documents a text names (see assistant.linker)."""
-        return self.links().linker.link(text)
+        """The library documents a text names (see assistant.linker), and the cases its phrases
+        describe by court or country where reading settles which one is meant."""
+        links = self.links()
+        linked = links.linker.link(text)
+        if is_situation(text):
+            return linked  # a user's own story resembles cases; it names only those it names
+        for clause, cases in links.linker.described(text):
+            if not links.linker.link(clause) and (case := self._described_case(clause, cases, links)):
+                linked.append(case)
+        return list(dict.fromkeys(linked))
+
+    def _described_case(self, clause: str, cases: list[str], links: _LinkView) -> str | None:
+        """The one case among ``cases`` a phrase describes: the best match of its passages by
+        embeddings and by BM25 alike, clearly ahead of the next; None when reading does not settle it."""
+        cases = [case for case in cases if case in links.rows]
+        if not cases:
+            return None
+        english = to_english(clause)
+        vector = self.library.embed_query(english or clause)
+        similarity = sorted(((float(np.max(links.vectors_of(case, self.library) @ vector)), case) for case in cases),
+                            reverse=True)
+        best, case = similarity[0]
+        mask = np.zeros(len(links.view.ids), dtype=bool)
+        mask[[row for c in cases for row in links.rows[c]]] = True
+        # A Chinese phrase is matched by its English rendering: the court's Chinese name, common to
+        # all the candidates, would otherwise pick whichever case repeats it most.
+        lexical = links.view.bm25.top(english if has_chinese(clause) else clause, 1, mask)
+        if not lexical or links.view.metadatas[lexical[0][0]].get("source_id") != case:
+            return None
+        runner_up = similarity[1][0] if len(similarity) > 1 else 0.0
+        if best < self.settings.described_min_similarity or best - runner_up < self.settings.described_margin:
+            return None
+        return case
 
     def run(self, query: str, k: int | None = None, filters: SearchFilters | None = None,
             cases: list[str] | None = None) -> RetrievalResult:
@@ -189,7 +220,7 @@ class HybridRetriever(BaseModel):
             passage.score = fused[passage.chunk_id]
         if cases is None:
             cases = self.link(query)
-            if not cases:
+            if not cases and not is_situation(query):
                 cases = _leading_case(ranked[:self.settings.leading_case_window], links.linker)
         linked = [s for s in cases if s in links.rows
                   and (not filters.active or filters.allows(links.view.metadatas[links.rows[s][0]]))]

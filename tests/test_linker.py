@@ -56,3 +56,43 @@ def test_a_shared_name_is_narrowed_by_the_court_the_question_names():
                     "aliases": json.dumps(["Ultraman case"])})]
     assert CaseLinker(docs).link("In the Guangzhou Internet Court's Ultraman case, what was paid?") == ["gz"]
     assert sorted(CaseLinker(docs).link("What did the Ultraman case decide?")) == ["gz", "hz"]
+
+
+def test_a_case_named_another_way():
+    assert linker().link("李先生诉刘女士的那个AI画图案里,法院怎么说?") == ["cn-li"]
+    assert linker().link("李某诉刘某案赔了多少?") == ["cn-li"]
+    assert linker().link("Li versus Liu: who won?") == ["cn-li"]
+    assert linker().link("Thaler那个案子里的画叫什么?") == ["us-thaler"]
+
+
+def test_a_party_name_and_its_typo_link_only_a_case_of_its_own():
+    docs = [("bartz", {"title": "Bartz v. Anthropic, N.D. Cal.", "doc_type": "judgment"}),
+            ("kadrey", {"title": "Kadrey v. Meta Platforms, N.D. Cal.", "doc_type": "judgment"}),
+            ("allen", {"title": "Allen v. Perlmutter, D. Colo.", "doc_type": "judgment"}),
+            ("opera", {"title": "Théâtre D'opéra Spatial decision", "doc_type": "decision",
+                       "aliases": json.dumps(["Jason Allen"])}),
+            ("thaler", {"title": "Thaler v. Perlmutter", "doc_type": "judgment"})]
+    cases = CaseLinker(docs)
+    assert cases.link("Bartz and Kadery came out two days apart") == ["bartz", "kadrey"]
+    assert cases.link("What did the court say in the Bartz ruling?") == ["bartz"]
+    assert cases.link("Perlmutter lost again?") == []  # a party of two cases names neither
+    assert cases.link("Why did Allen get nothing?") == []  # "Allen" is in two cases' names: neither
+    assert cases.link("the bartz ruling") == []  # a one-word party name is written with a capital
+
+
+def test_a_ruling_described_by_its_court_country_and_year():
+    docs = [("li", {"title": "Li v. Liu (AI image), Beijing Internet Court", "doc_type": "judgment",
+                    "court_or_body": "Beijing Internet Court", "date": "2023-11-27", "jurisdiction": "CN",
+                    "card": json.dumps({"court": "Beijing Internet Court (北京互联网法院) (¶1)"}, ensure_ascii=False)}),
+            ("feilin", {"title": "Feilin v. Baidu, Beijing Internet Court", "doc_type": "judgment",
+                        "court_or_body": "Beijing Internet Court", "date": "2019-04-25", "jurisdiction": "CN"}),
+            ("prague", {"title": "S. S. v TAUBEL LEGAL, Municipal Court in Prague", "doc_type": "judgment",
+                        "court_or_body": "Municipal Court in Prague", "jurisdiction": "CZ"}),
+            ("act", {"title": "Copyright Law", "doc_type": "statute", "jurisdiction": "CN"})]
+    cases = CaseLinker(docs)
+    assert cases.described("What did the Beijing Internet Court decide in 2019?") == [
+        ("What did the Beijing Internet Court decide in 2019", ["feilin"])]
+    groups = cases.described("Does the Czech DALL-E ruling line up with the Beijing court's AI picture ruling?")
+    assert sorted(group for _, group in groups) == [["feilin", "li"], ["prague"]]
+    assert cases.described("北京互联网法院AI文生图案的案号是什么") == [("北京互联网法院AI文生图案的案号是什么", ["li"])]
+    assert cases.described("Can AI pictures be protected in China?") == []  # names no ruling

@@ -32,3 +32,14 @@ def test_a_comparative_question_gets_passages_from_both_sides(library) -> None:
     sources = {p.source_id for p in result.passages}
     assert "uk-cdpa-1988-s9-3" in sources
     assert sources & {"us-thaler-v-perlmutter", "us-usco-2025-report-part2", "us-usco-2023-registration-guidance"}
+
+
+def test_a_ruling_described_by_court_and_subject_links_that_case_only(library) -> None:
+    retriever = HybridRetriever(library=library)
+    assert retriever.link("Does the Czech DALL-E ruling line up with the Beijing court's AI picture ruling?") == [
+        "cn-bjic-2023-li-v-liu", "cz-prague-2023-ai-generated-image"]
+    assert retriever.link("北京互联网法院AI文生图案的案号是什么?") == ["cn-bjic-2023-li-v-liu"]
+    assert retriever.link("What did the Beijing Internet Court decide in 2019 about software-made reports?") == [
+        "cn-bjic-2019-feilin-v-baidu"]
+    # A user's own story names no case, however much it resembles one.
+    assert retriever.link("I made a picture with Midjourney in Shanghai and a mall copied it; which court ruling helps me?") == []
