@@ -36,6 +36,9 @@ from assistant.support import (
 from assistant.text import GENERIC_WORDS, has_chinese, split_sentences, to_english, tokenize
 from assistant.types import Statement
 
+# The lead of a sentence that applies a source's rule to the asker's own facts (prompts.APPLIED_LEAD_*).
+APPLIED = re.compile(r"^\s*(?:applied to your (?:situation|facts|case)|in your (?:situation|case)|"
+                     r"就您的情况而言|对您而言|在您的情况下)\s*[,，:：]?\s*", re.IGNORECASE)
 MARKER = re.compile(r"\s*\[(\d{1,2}(?:\s*[,，、;]\s*\d{1,2})*)\]")
 
 
@@ -182,6 +185,28 @@ class CitationChecker:
         if not holding_agrees(sentence, body):
             return "the passage does not bear out what the sentence says was held"
         return None
+
+    def applies(self, sentence: str, passage: str, facts: str) -> Verdict:
+        """A sentence applying a source's rule to the asker's facts ("Applied to your situation, the
+        Measures do not cover in-house research [1]"). The asker's facts may come from the question;
+        everything else (the conclusion: "do not cover") must come from the passage, and agree with
+        it in negation and holding, before the usual checks run on passage and facts together."""
+        claim = APPLIED.sub("", sentence)
+        body = without_heading(passage)
+        own = set(tokenize(to_english(claim))) - set(tokenize(to_english(facts))) - GENERIC_WORDS
+        own = {word for word in own if word.isascii() and len(word) > 2}
+        missing = own - set(tokenize(f"{passage} {to_english(passage)}"))
+        if own and len(missing) / len(own) > 0.25:
+            return Verdict(0.0, f"the conclusion ({', '.join(sorted(missing)[:3])}) is neither in the cited rule nor "
+                                "in the question's facts")
+        if not polarity_agrees(claim, body):
+            return Verdict(0.0, "the passage says the opposite (negation)")
+        if not holding_agrees(claim, body):
+            return Verdict(0.0, "the passage does not bear out what the sentence says was held")
+        verdict = self.judge(claim, [f"{passage}\n{facts}"], "", strict=True)[0]
+        if verdict.supported:
+            return Verdict(verdict.score, f"applies the cited rule to the question's facts ({verdict.reason})", True)
+        return verdict
 
     def scores(self, sentence: str, passages: list[str], question: str = "", strict: bool = True) -> np.ndarray:
         """Support of one sentence by each passage, in [0, 1] (0 when a veto fails it)."""

@@ -12,7 +12,6 @@ What a comparison adds is only what a table needs:
 
 from __future__ import annotations
 
-import copy
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -21,10 +20,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from assistant import prompts
 from assistant.cards import CARD_LOCATOR
 from assistant.index import Library
 from assistant.pipeline import AnswerPipeline
+from assistant.sides import NAMES, Side, place, refusal_text, side_answer
 from assistant.questions import language_of, validate_question
 from assistant.retrieval import SearchFilters
 from assistant.schema import JURISDICTIONS
@@ -39,34 +38,6 @@ from assistant.text import (
     to_english,
     tokenize,
 )
-
-# Human names, in English and Chinese; the article goes into sentences ("for the United Kingdom").
-NAMES: dict[str, str] = {
-    "CN": "China", "US": "United States", "UK": "United Kingdom", "EU": "European Union", "JP": "Japan",
-    "DE": "Germany", "CZ": "Czech Republic", "KR": "South Korea", "IN": "India",
-}
-NAMES_ZH: dict[str, str] = {
-    "CN": "中国", "US": "美国", "UK": "英国", "EU": "欧盟", "JP": "日本", "DE": "德国", "CZ": "捷克", "KR": "韩国",
-    "IN": "印度",
-}
-_WITH_ARTICLE = frozenset({"US", "UK", "EU", "CZ"})
-MAX_SENTENCES = 2
-
-
-
-def place(code: str, language: str = "en") -> str:
-    """The jurisdiction as it reads in a sentence: "the United Kingdom", "China", "英国"."""
-    if language == "zh":
-        return NAMES_ZH.get(code, code)
-    name = NAMES.get(code, code)
-    return f"the {name}" if code in _WITH_ARTICLE else name
-
-
-def refusal_text(code: str, language: str = "en") -> str:
-    """A refusal row's sentence: it names the jurisdiction and never states a position."""
-    template = prompts.COMPARE_REFUSAL_ZH if language == "zh" else prompts.COMPARE_REFUSAL_EN
-    return template.format(place=place(code, language))
-
 
 def parse_jurisdictions(value: str | Iterable[str]) -> list[str]:
     """Codes from user input, upper-cased, deduplicated, in the order given: "cn, US" -> ["CN", "US"].
@@ -160,64 +131,6 @@ def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.。!?！？])\s+", text) if s.strip()] or [text]
 
 
-def _cut(written: str, piece: str, max_sentences: int) -> int | None:
-    """Where in the next streamed ``piece`` the reply's answer has ``max_sentences`` complete
-    sentences and a further one begins (None while it has not): the row keeps what comes before."""
-    reply = written + piece
-    label = re.search(r"answer\s*:", reply, re.IGNORECASE)
-    if label is None and re.match(r"\s*relevant\s*:", reply, re.IGNORECASE):
-        return None  # still in the "Relevant:" header
-    start = label.end() if label else 0
-    answer = reply[start:]
-    sentences = split_sentences(answer)
-    if len(sentences) <= max_sentences:
-        return None
-    end = 0
-    for sentence in sentences[:max_sentences]:
-        end = answer.index(sentence, end) + len(sentence)
-    return max(0, start + end - len(written))
-
-
-def _with_rule(message: Any, rule: str) -> Any:
-    """The last chat message with the row's instruction added at its end (a (role, text) pair or a
-    LangChain message alike)."""
-    if isinstance(message, tuple):
-        role, text = message
-        return (role, f"{text}\n{rule}")
-    return message.model_copy(update={"content": f"{message.content}\n{rule}"})
-
-
-class _RowModel:
-    """The chat model for one row: the same model (and llama.cpp context), told which jurisdiction
-    the row is for and to answer in one or two sentences. Generation stops once it has written
-    that many sentences (the model does not always stop by itself), or when the user stops."""
-
-    def __init__(self, model: Any, rule: str, stop: threading.Event | None, max_sentences: int = MAX_SENTENCES) -> None:
-        self.model = model
-        self.rule = rule
-        self.stop = stop
-        self.max_sentences = max_sentences
-
-    def stream(self, messages: list[Any], **kwargs: Any) -> Iterator[Any]:
-        messages = [*messages[:-1], _with_rule(messages[-1], self.rule)]
-        chunks = self.model.stream(messages, **kwargs)
-        written = ""
-        try:
-            for chunk in chunks:
-                piece = str(chunk.content or "")
-                cut = _cut(written, piece, self.max_sentences)
-                if cut is not None:
-                    if cut:
-                        yield chunk.model_copy(update={"content": piece[:cut]})
-                    return
-                written += piece
-                yield chunk
-                if self.stop is not None and self.stop.is_set():
-                    return
-        finally:
-            chunks.close()  # frees the model (llama.cpp holds a lock while it generates)
-
-
 class Comparison:
     """Answers one question for several jurisdictions, row by row, on one chat pipeline."""
 
@@ -250,15 +163,8 @@ class Comparison:
 
     def _answer(self, question: str, row: CompareRow, stop: threading.Event | None) -> Answer | None:
         """The chat answer for one row (None when the user stopped the run meanwhile)."""
-        rule = prompts.COMPARE_RULE.format(place=place(row.jurisdiction))
-        pipeline = copy.copy(self.pipeline)  # the same retriever, checker, gate thresholds and model
-        model = self.pipeline.llm
-        pipeline.llm = lambda: _RowModel(model(), rule, stop)  # type: ignore[assignment, return-value]
-        final = None
-        for event in pipeline.stream(question, filters=SearchFilters(jurisdiction=row.jurisdiction)):
-            if event.kind == "final":
-                final = event.answer
-        return None if stop is not None and stop.is_set() else final
+        return side_answer(self.pipeline, question,
+                           Side(place(row.jurisdiction), SearchFilters(jurisdiction=row.jurisdiction)), stop)
 
     def _finish(self, row: CompareRow, answer: Answer | None, language: str) -> CompareRow:
         """The final row: the chat answer's cited text, or a refusal naming the jurisdiction."""
@@ -272,7 +178,7 @@ class Comparison:
             reason = "sources_silent"
         else:
             return replace(row, refused=False, answer=answer.answer, citations=list(answer.citations), done=True)
-        return replace(row, refused=True, answer=refusal_text(row.jurisdiction, language), citations=[],
+        return replace(row, refused=True, answer=refusal_text(row.jurisdiction, language, reason), citations=[],
                        highlight="", done=True, refusal_reason=reason)
 
     def stream(self, question: str, jurisdictions: str | Iterable[str] | None = None,

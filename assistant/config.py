@@ -77,6 +77,10 @@ class EvidenceSettings(BaseModel):
         3, ge=1, le=10, description="Most passages the model reads: three beat four on citation precision "
         "(0.975 against 0.859), RESULTS.md §Answers.")
     candidates: int = Field(6, ge=1, description="Retrieved passages the selector considers. Set by hand.")
+    situation_sources: int = Field(
+        2, ge=1, le=5, description="A question about the asker's own situation, and each side of a comparison, reads the "
+        "whole best paragraph of at most this many documents, not excerpts: a rule's conditions must not be cut. "
+        "Set by hand.")
     min_relative: float = Field(
         0.6, gt=0, le=1, description="A passage whose best sentence scores below this share of the best overall is "
         "left out as a distraction. Set by hand.")

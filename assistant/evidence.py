@@ -138,3 +138,15 @@ def best_quote(statement: str, passage: Passage, checker: CitationChecker) -> st
     sentences = [s.strip("… ") for s in split_sentences(passage.text) if s.strip("… ")] or [passage.text]
     scores = checker.scores(statement, sentences)
     return sentences[int(scores.argmax())] if len(sentences) > 1 else sentences[0]
+
+
+def whole_paragraphs(passages: list[Passage], max_sources: int) -> list[Passage]:
+    """The best passage of each of the best ``max_sources`` documents, whole: a question about the
+    asker's own situation needs the governing rule with its conditions, which an excerpt may cut."""
+    chosen: list[Passage] = []
+    for passage in passages:
+        if passage.locator != CARD_LOCATOR and passage.source_id not in {p.source_id for p in chosen}:
+            chosen.append(passage)
+        if len(chosen) == max_sources:
+            break
+    return chosen

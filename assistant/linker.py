@@ -76,6 +76,9 @@ _CJK_COURT = re.compile(r"([\u3400-\u9fff]{2,12}?)(?:中级|高级)?(?:人民|�
 _CASE_WORDS = re.compile(r"\b(?:case|cases|ruling|rulings|ruled|judgment|judgement|judgments|decision|decisions|"
                          r"decide|decided|court|courts|court's|judge|judges|lawsuit|suit|litigation|dispute|held|"
                          r"holding)\b|案|判决|裁定|判了|判的|法院|起诉", re.IGNORECASE)
+# "Case" in phrases that name no case.
+_IDIOMS = re.compile(r"\bin (?:all|any|some|many|most|such|these|those|that|this|which|either) cases?\b|"
+                     r"\bin case\b|\bcase by case\b|\buse cases?\b|\bcase law\b", re.IGNORECASE)
 # Where a question turns from one case to another ("…, while the Zhangjiagang court…").
 _CLAUSE_BREAK = re.compile(r"[,;:?!，；：？！、]|\b(?:while|whereas|but|and|versus|compared (?:with|to)|vs)\b|"
                            r"和|与|跟|而|以及|相比")
@@ -212,9 +215,15 @@ class CaseLinker:
         mean, one group per place named. Which case a group means is for the retriever to settle
         by reading their passages."""
         described: list[tuple[str, list[str]]] = []
-        for clause in (c.strip() for c in _CLAUSE_BREAK.split(text) if c and c.strip()):
-            if not _CASE_WORDS.search(clause):
-                continue
+        for sentence in re.split(r"(?<=[.?!。？！])\s*", text):
+            if _CASE_WORDS.search(_IDIOMS.sub(" ", sentence)):
+                described += self._described_in(sentence)
+        return described
+
+    def _described_in(self, sentence: str) -> list[tuple[str, list[str]]]:
+        """``described`` for one sentence that refers to rulings, clause by clause."""
+        described: list[tuple[str, list[str]]] = []
+        for clause in (c.strip() for c in _CLAUSE_BREAK.split(sentence) if c and c.strip()):
             folded = _fold(clause)
             words = set(re.findall(r"[a-z][a-z0-9-]+", folded))
             groups = [ids for place, ids in self.anchors.items()

@@ -18,17 +18,29 @@ from langchain_core.language_models import BaseChatModel
 
 from assistant import prompts
 from assistant.card_answers import CardAnswers, Shown
-from assistant.citations import CitationChecker
+from assistant.citations import APPLIED, CitationChecker
+from assistant.card_answers import case_name
 from assistant.config import GateSettings, Settings
 from assistant.conflicts import ConflictCheck, UPLOAD
 from assistant.embeddings import CachedEmbedder, get_embeddings
-from assistant.evidence import EvidenceSelector, best_quote, case_evidence
+from assistant.evidence import EvidenceSelector, best_quote, case_evidence, whole_paragraphs
 from assistant.index import Library
 from assistant.llms import load_chat_model
 from assistant.places import fields_in, places_in
-from assistant.questions import allowed_jurisdictions, condense, coverage, is_comparison, language_of, refers_back, validate_question
+from assistant.questions import (
+    allowed_jurisdictions,
+    condense,
+    coverage,
+    is_comparison,
+    is_situation,
+    language_of,
+    is_story,
+    refers_back,
+    validate_question,
+)
 from assistant.quotes import Quote, QuoteSelector
 from assistant.reply import ReplyParser
+from assistant.sides import Side, join_sides, side_answer, sides_of
 from assistant.retrieval import HybridRetriever, SearchFilters
 from assistant.text import QUESTION_WORDS, STOPWORDS, bilingual_tokens, says_sources_silent, to_english, tokenize
 from assistant.types import Answer, AnswerEvent, Citation, Conflict, Passage, RetrievalResult, Statement
@@ -94,6 +106,9 @@ class AnswerPipeline:
         self.quotes = quotes or QuoteSelector(embed=checker.embed)
         self.gate_settings = gate or GateSettings()
         self.max_question_chars = max_question_chars
+        # A question comparing cases or jurisdictions is answered side by side (assistant.compare);
+        # off for the sides themselves.
+        self.compare_sides = True
 
     @classmethod
     def from_settings(cls, settings: Settings, library: Library | None = None) -> "AnswerPipeline":
@@ -121,7 +136,10 @@ class AnswerPipeline:
         if not result.passages:
             return False
         knobs = self.gate_settings
-        return result.best_dense >= knobs.min_dense and coverage(question, result.passages[:knobs.coverage_passages]) >= knobs.min_coverage
+        # A story is judged by the words it shares with the library, not by its narrative.
+        vocabulary = self.retriever.links().view.bm25.vocabulary if is_story(question) else None
+        covered = coverage(question, result.passages[:knobs.coverage_passages], vocabulary)
+        return result.best_dense >= knobs.min_dense and covered >= knobs.min_coverage
 
     def cases_asked(self, question: str, history: list[tuple[str, str]]) -> list[str] | None:
         """The cases a question names; a follow-up that names none asks about the last case named.
@@ -139,14 +157,16 @@ class AnswerPipeline:
         question: str,
         history: list[tuple[str, str]] | None = None,
         filters: SearchFilters | None = None,
+        cases: list[str] | None = None,
     ) -> Iterator[AnswerEvent]:
         """The answer as events: the passages found, then the text as it is written, then the
-        final answer with every sentence checked."""
+        final answer with every sentence checked. ``cases`` restricts it to those cases (one side
+        of a comparison); by default the question's own."""
         history = history or []
         started = time.perf_counter()
         question = validate_question(question, history, self.max_question_chars)
         query = condense(question, history)
-        result = self.retriever.run(query, filters=filters, cases=self.cases_asked(question, history))
+        result = self.retriever.run(query, filters=filters, cases=cases or self.cases_asked(question, history))
         turn = _Turn(question, query, history, result, language_of(question), started,
                      {"retrieval_s": time.perf_counter() - started, "first_token_s": None, "total_s": None,
                       "check_s": None})
@@ -163,6 +183,10 @@ class AnswerPipeline:
             answer = self._refusal(question, result.passages, language, "not_covered", turn.timings)
             yield AnswerEvent("token", text=answer.answer)
             return answer
+        if self.compare_sides:
+            sides = sides_of(question, result.linked, lambda case: self._case_label(case, language), language)
+            if sides:
+                return (yield from self._sides_answer(turn, sides))
         cards = self.cards.run(question, result.linked, language) if result.linked else []
         undecided = "" if cards or not result.linked else self.cards.undecided(question, result.linked, language)
         if undecided:
@@ -178,19 +202,44 @@ class AnswerPipeline:
             return self._compose(turn, cards, [], [], "card", origins)
         return (yield from self._model_answer(turn, cards, origins))
 
+    def _case_label(self, case: str, language: str) -> str:
+        links = self.retriever.links()
+        return case_name(links.view.metadatas[links.rows[case][0]], language) if case in links.rows else case
+
+    def _sides_answer(self, turn: _Turn, sides: list[Side]) -> Generator[AnswerEvent, None, Answer]:
+        """A comparison answered side by side: each side a short answer from its own sources (the
+        engine of the Compare tab), shown as it is done, then joined."""
+        answered: list[tuple[Side, Answer]] = []
+        zh = turn.language == "zh"
+        yield AnswerEvent("token", text=prompts.SIDES_LEAD_ZH if zh else prompts.SIDES_LEAD_EN)
+        for side in sides:
+            answer = side_answer(self, turn.question, side)
+            if answer is None:
+                continue
+            answered.append((side, answer))
+            if turn.timings["first_token_s"] is None:
+                turn.timings["first_token_s"] = time.perf_counter() - turn.started
+            so_far = join_sides(turn.question, answered, turn.language, {})  # numbered as the final answer
+            yield AnswerEvent("token", text="\n" + so_far.answer.rsplit("\n", 1)[-1])
+        joined = join_sides(turn.question, answered, turn.language, turn.timings)
+        joined.passages = joined.passages or turn.result.passages
+        return joined
+
     def _model_answer(self, turn: _Turn, cards: list[Shown],
                       origins: dict[str, str]) -> Generator[AnswerEvent, None, Answer]:
         """The model reads the evidence; its sentences are streamed, then checked one by one."""
         question, result, language, timings = turn.question, turn.result, turn.language, turn.timings
+        situation = is_situation(question) and not result.linked
         if result.linked:
             evidence = case_evidence(turn.query, result.passages, result.linked, self.selector.settings)
+        elif situation or not self.compare_sides:  # a situation, or one side of a comparison
+            evidence = whole_paragraphs(result.passages, self.selector.settings.situation_sources)
         else:
             evidence = self.selector.run(turn.query, result.passages)
         prompt_question = (question if turn.query == question
                            else f"{question} (follow-up to the question: {turn.history[-1][0]})")
-        messages = prompts.answer_messages(
-            [(f"{p.title} — {p.locator}", p.text) for p in evidence], prompt_question, language
-        )
+        write = prompts.situation_messages if situation else prompts.answer_messages
+        messages = write([(f"{p.title} — {p.locator}", p.text) for p in evidence], prompt_question, language)
         pieces: list[str] = []
         reply = ReplyParser()
         for chunk in self.llm().stream(messages):
@@ -244,7 +293,10 @@ class AnswerPipeline:
         worked example, is not supported."""
         # The model sees each source under its title and locator, so those count as evidence too
         # (a year or an article number in a title is not an invented figure).
-        statements = self.checker.run(model_text, [f"{p.title} — {p.locator}\n{p.text}" for p in evidence], question)
+        sources = [f"{p.title} — {p.locator}\n{p.text}" for p in evidence]
+        statements = self.checker.run(model_text, sources, question)
+        if is_situation(question):
+            self._check_applied(statements, sources, question)
         links = self.retriever.links()
         vocabulary = links.view.bm25.vocabulary
         strict_case = bool(linked) and not is_comparison(question, linked)
@@ -265,6 +317,19 @@ class AnswerPipeline:
             elif repeats_example(statement.text, vocabulary):
                 statement.supported, statement.reason = False, "it copies the prompt's worked example"
         return statements
+
+    def _check_applied(self, statements: list[Statement], sources: list[str], question: str) -> None:
+        """A sentence applying its source's rule to the asker's facts is judged by that source and
+        the facts the question gives (``CitationChecker.applies``), not by the source alone."""
+        for statement in statements:
+            cited = [n for n in statement.model_cited if 1 <= n <= len(sources)]
+            if statement.supported or not cited or not APPLIED.match(statement.text):
+                continue
+            verdicts = [self.checker.applies(statement.text, sources[n - 1], question) for n in cited]
+            supported = [n for n, verdict in zip(cited, verdicts) if verdict.supported]
+            statement.supported = bool(supported)
+            statement.cited = supported or cited
+            statement.reason = next((v.reason for v in verdicts if v.supported), verdicts[0].reason)
 
     def _origins(self) -> dict[str, str]:
         """Each document's origin ("curated" or "user"), from the manifest: the index's record."""

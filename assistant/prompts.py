@@ -77,6 +77,29 @@ def answer_messages(sources: list[tuple[str, str]], question: str, language: str
     return messages + [("human", user)]
 
 
+# A question that tells the asker's own facts ("I made…", "our company…") is answered in two steps:
+# what the governing source holds, then one sentence applying it. The applying sentence starts with
+# a fixed lead, so the checker can find it and judge it by its source and the asker's own facts.
+APPLIED_LEAD_EN = "Applied to your situation,"
+APPLIED_LEAD_ZH = "就您的情况而言,"
+SITUATION_RULE_EN = ("The question describes the asker's own situation. First say what the source holds (the rule, "
+                     "or what the court decided in its case), naming the law or court, with its number. Then write "
+                     "one last sentence that starts with \"" + APPLIED_LEAD_EN + "\" and applies that rule to the "
+                     "asker's facts, with the same number. If the source is a case with other facts, call it an "
+                     "analogy.")
+SITUATION_RULE_ZH = ("问题描述的是提问者自己的情况。先说明来源的规定或法院在其案件中的认定,写明法律或法院,并标注编号;"
+                     "最后用一句以“" + APPLIED_LEAD_ZH + "”开头的话把该规则适用于提问者的情况,标注同一编号。"
+                     "如果来源是事实不同的案件,请说明这只是类比。")
+
+
+def situation_messages(sources: list[tuple[str, str]], question: str, language: str) -> list[tuple[str, str]]:
+    """The chat for a question about the asker's own situation: the answer prompt with the two-step rule."""
+    messages = answer_messages(sources, question, language)
+    rule = SITUATION_RULE_ZH if language == "zh" else SITUATION_RULE_EN
+    role, text = messages[-1]
+    return [*messages[:-1], (role, f"{text}\n{rule}")]
+
+
 REFUSAL_EN = "The library does not cover this question."
 REFUSAL_ZH = "本资料库未涵盖这个问题。"
 NEAREST_EN = "The nearest sources in the library are:"
@@ -99,6 +122,15 @@ COMPARE_RULE = ("Answer for {place} only, in one or two sentences. Do not start 
                 "sources hold, naming the court, law or body.")
 COMPARE_REFUSAL_EN = "The library has nothing on this for {place}."
 COMPARE_REFUSAL_ZH = "资料库中没有关于{place}这一问题的资料。"
+# A row (or a side of a chat comparison) whose passages were read but whose answer failed the
+# checker: the library does hold passages, so it must not say it has nothing.
+COMPARE_UNVERIFIED_EN = "The library's passages for {place} were read, but no answer from them could be verified."
+COMPARE_UNVERIFIED_ZH = "已阅读资料库中关于{place}的段落,但未能核实出回答。"
+COMPARE_SILENT_EN = "The library's sources for {place} do not answer this."
+COMPARE_SILENT_ZH = "资料库中关于{place}的来源没有回答这个问题。"
+# A comparison asked in the chat is answered side by side, each side from its own sources.
+SIDES_LEAD_EN = "Side by side, each from its own sources:"
+SIDES_LEAD_ZH = "分别来看(各自依据其来源):"
 UPLOAD_NOTE_EN = "from your upload, not from the curated library"
 UPLOAD_NOTE_ZH = "来自您上传的文件,并非经整理的资料库"
 CONFLICT_EN = "Your upload “{upload}” says: “{says}” {upload_cite}, but the library's record of {case} says: {record}"

@@ -8,6 +8,7 @@ These are the pipeline's first steps (condense and gate); the web chat and the C
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 
 from assistant.text import CJK_CHARS, OPENERS, QUESTION_WORDS, has_chinese, to_english, tokenize
 from assistant.types import Passage
@@ -55,10 +56,19 @@ def is_situation(question: str) -> bool:
     return bool(_SITUATION.search(question))
 
 
+# A question whose subject, in its first words, is a pronoun: "Did that survive on appeal…?"
+_ANAPHOR_START = re.compile(r"^\W*(?:\w+\s+){0,2}(?:that|this|it|they|those|these|he|she)\b"
+                            r"(?!\s+(?:true|possible|legal|lawful|allowed|necessary|enough|fair|right|wrong)\b)",
+                            re.IGNORECASE)
+
+
 def refers_back(question: str) -> bool:
-    """Whether a question names nothing itself and leans on the conversation ("And how much?")."""
+    """Whether a question leans on the conversation: it names nothing itself ("And how much?"), or
+    its subject is a pronoun ("Did that survive on appeal, and did the Supreme Court take it?")."""
     if has_chinese(question):
         return len(question) <= 16 or bool(_FOLLOW_UP.search(question))
+    if _ANAPHOR_START.search(question):
+        return True
     return not _topic_terms(question) and (len(question.split()) <= 12 or bool(_FOLLOW_UP.search(question)))
 
 
@@ -75,11 +85,18 @@ def language_of(question: str) -> str:
     return "zh" if has_chinese(question) else "en"
 
 
-def coverage(question: str, passages: list[Passage]) -> float:
-    """Share of the question's topic words found in the given passages (with their titles)."""
+def is_story(question: str) -> bool:
+    """A question told as a story: more than two sentences before (or around) what it asks."""
+    return len([s for s in re.split(r"(?<=[.!?。！？])\s*", question) if s.strip()]) > 2
+
+
+def coverage(question: str, passages: list[Passage], vocabulary: Container[str] | None = None) -> float:
+    """Share of the question's topic words found in the given passages (with their titles). With a
+    vocabulary (the library's words), words the library never uses are left out: a story's hobby,
+    evening and coffee cups say nothing about whether the library covers its legal question."""
     english = to_english(question)
     wanted = set(tokenize(english)) - QUESTION_WORDS
-    wanted = {t for t in wanted if t.isascii()}
+    wanted = {t for t in wanted if t.isascii() and (vocabulary is None or t in vocabulary)}
     if not wanted:
         return 1.0
     found: set[str] = set()

@@ -18,15 +18,8 @@ from langchain_core.messages import AIMessageChunk
 from assistant.cli import main
 from assistant.pipeline import AnswerPipeline
 from assistant.text import split_sentences
-from assistant.compare import (
-    CompareEvent,
-    CompareRow,
-    Comparison,
-    _cut,
-    library_jurisdictions,
-    parse_jurisdictions,
-    refusal_text,
-)
+from assistant.compare import CompareEvent, CompareRow, Comparison, library_jurisdictions, parse_jurisdictions
+from assistant.sides import _cut, refusal_text
 from assistant.config import Settings
 from assistant.index import Library
 from assistant.schema import JURISDICTIONS
