@@ -74,6 +74,30 @@ class EvidenceSelector:
         return chosen
 
 
+    def whole(self, query: str, passages: list[Passage], max_sources: int) -> list[Passage]:
+        """Whole paragraphs, best first by their best sentence, from at most ``max_sources``
+        documents: a question about the asker's own situation, or one side of a comparison, needs a
+        rule with its conditions, which an excerpt may cut."""
+        pool = [p for p in passages if not _question_only(p) and not set_aside(p.text, p.metadata)
+                and p.locator != CARD_LOCATOR][: self.settings.candidates]
+        if not pool:
+            return []
+        sentences = [split_sentences(p.text) or [p.text] for p in pool]
+        scores = self._relevance(query, [s for group in sentences for s in group])
+        best: list[float] = []
+        offset = 0
+        for group in sentences:
+            best.append(float(scores[offset: offset + len(group)].max()))
+            offset += len(group)
+        chosen: list[Passage] = []
+        for _, passage in sorted(zip(best, pool), key=lambda pair: -pair[0]):
+            if passage.source_id not in {p.source_id for p in chosen}:
+                chosen.append(passage)
+            if len(chosen) == max_sources:
+                break
+        return chosen
+
+
 def _excerpt(sentences: list[str], scores: np.ndarray, room: int, min_relative: float) -> str:
     """The best sentences that fit in ``room`` characters, in reading order, gaps marked by "…".
     A passage that fits is kept whole; otherwise sentences far weaker than its best are dropped."""
@@ -138,15 +162,3 @@ def best_quote(statement: str, passage: Passage, checker: CitationChecker) -> st
     sentences = [s.strip("… ") for s in split_sentences(passage.text) if s.strip("… ")] or [passage.text]
     scores = checker.scores(statement, sentences)
     return sentences[int(scores.argmax())] if len(sentences) > 1 else sentences[0]
-
-
-def whole_paragraphs(passages: list[Passage], max_sources: int) -> list[Passage]:
-    """The best passage of each of the best ``max_sources`` documents, whole: a question about the
-    asker's own situation needs the governing rule with its conditions, which an excerpt may cut."""
-    chosen: list[Passage] = []
-    for passage in passages:
-        if passage.locator != CARD_LOCATOR and passage.source_id not in {p.source_id for p in chosen}:
-            chosen.append(passage)
-        if len(chosen) == max_sources:
-            break
-    return chosen

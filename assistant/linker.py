@@ -209,20 +209,21 @@ class CaseLinker:
                 hits.append((match.start(), next(iter(near))))
         return hits
 
-    def described(self, text: str) -> list[tuple[str, list[str]]]:
+    def described(self, text: str) -> list[tuple[str, str, list[str]]]:
         """The phrases of a text that describe a ruling by its court's place or its country
-        ("the Zhangjiagang court refused…", "the Czech DALL-E ruling"), each with the cases it may
-        mean, one group per place named. Which case a group means is for the retriever to settle
-        by reading their passages."""
-        described: list[tuple[str, list[str]]] = []
+        ("the Zhangjiagang court refused…", "the Czech DALL-E ruling"): each such clause with its
+        sentence and the cases it may mean, one group per place named. Which case a group means is
+        for the retriever to settle by reading their passages against the whole sentence (the
+        subject, "AI images", may sit in another clause than the court)."""
+        described: list[tuple[str, str, list[str]]] = []
         for sentence in re.split(r"(?<=[.?!。？！])\s*", text):
             if _CASE_WORDS.search(_IDIOMS.sub(" ", sentence)):
                 described += self._described_in(sentence)
         return described
 
-    def _described_in(self, sentence: str) -> list[tuple[str, list[str]]]:
+    def _described_in(self, sentence: str) -> list[tuple[str, str, list[str]]]:
         """``described`` for one sentence that refers to rulings, clause by clause."""
-        described: list[tuple[str, list[str]]] = []
+        described: list[tuple[str, str, list[str]]] = []
         for clause in (c.strip() for c in _CLAUSE_BREAK.split(sentence) if c and c.strip()):
             folded = _fold(clause)
             words = set(re.findall(r"[a-z][a-z0-9-]+", folded))
@@ -237,7 +238,7 @@ class CaseLinker:
             for group in dict.fromkeys(frozenset(g) for g in groups):
                 # "the Beijing Internet Court … in 2019": the cases of that year, when there are any
                 that_year = {s for s in group if self.documents[s].year in years}
-                described.append((clause, sorted(that_year or group)))
+                described.append((clause, sentence.strip(), sorted(that_year or group)))
         return described
 
     def _candidates(self, folded: str) -> list[_Name]:

@@ -23,7 +23,7 @@ from assistant.card_answers import case_name
 from assistant.config import GateSettings, Settings
 from assistant.conflicts import ConflictCheck, UPLOAD
 from assistant.embeddings import CachedEmbedder, get_embeddings
-from assistant.evidence import EvidenceSelector, best_quote, case_evidence, whole_paragraphs
+from assistant.evidence import EvidenceSelector, best_quote, case_evidence
 from assistant.index import Library
 from assistant.llms import load_chat_model
 from assistant.places import fields_in, places_in
@@ -35,6 +35,8 @@ from assistant.questions import (
     is_situation,
     language_of,
     is_story,
+    jurisdictions_named,
+    without_jurisdictions,
     refers_back,
     validate_question,
 )
@@ -136,9 +138,11 @@ class AnswerPipeline:
         if not result.passages:
             return False
         knobs = self.gate_settings
-        # A story is judged by the words it shares with the library, not by its narrative.
+        # A story is judged by the words it shares with the library, not by its narrative; the
+        # jurisdictions a question names are judged above, and passages write them otherwise ("U.S.").
         vocabulary = self.retriever.links().view.bm25.vocabulary if is_story(question) else None
-        covered = coverage(question, result.passages[:knobs.coverage_passages], vocabulary)
+        topic = without_jurisdictions(question, jurisdictions_named(question))
+        covered = coverage(topic, result.passages[:knobs.coverage_passages], vocabulary)
         return result.best_dense >= knobs.min_dense and covered >= knobs.min_coverage
 
     def cases_asked(self, question: str, history: list[tuple[str, str]]) -> list[str] | None:
@@ -217,7 +221,7 @@ class AnswerPipeline:
             if answer is None:
                 continue
             answered.append((side, answer))
-            if turn.timings["first_token_s"] is None:
+            if turn.timings["first_token_s"] is None and not answer.refused:
                 turn.timings["first_token_s"] = time.perf_counter() - turn.started
             so_far = join_sides(turn.question, answered, turn.language, {})  # numbered as the final answer
             yield AnswerEvent("token", text="\n" + so_far.answer.rsplit("\n", 1)[-1])
@@ -233,7 +237,7 @@ class AnswerPipeline:
         if result.linked:
             evidence = case_evidence(turn.query, result.passages, result.linked, self.selector.settings)
         elif situation or not self.compare_sides:  # a situation, or one side of a comparison
-            evidence = whole_paragraphs(result.passages, self.selector.settings.situation_sources)
+            evidence = self.selector.whole(turn.query, result.passages, self.selector.settings.situation_sources)
         else:
             evidence = self.selector.run(turn.query, result.passages)
         prompt_question = (question if turn.query == question

@@ -93,7 +93,9 @@ SITUATION_RULE_ZH = ("问题描述的是提问者自己的情况。先说明来�
 
 
 def situation_messages(sources: list[tuple[str, str]], question: str, language: str) -> list[tuple[str, str]]:
-    """The chat for a question about the asker's own situation: the answer prompt with the two-step rule."""
+    """The chat for a question about the asker's own situation: the answer prompt with the two-step
+    rule. (A worked example of the two steps, tried on the development questions, was copied word for
+    word into the applying sentence by the default model.)"""
     messages = answer_messages(sources, question, language)
     rule = SITUATION_RULE_ZH if language == "zh" else SITUATION_RULE_EN
     role, text = messages[-1]

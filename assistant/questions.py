@@ -210,6 +210,15 @@ def jurisdictions_named(question: str) -> set[str]:
     return {code for code, pattern in _JURISDICTION_NAMES.items() if pattern.search(question)}
 
 
+def without_jurisdictions(question: str, codes: set[str]) -> str:
+    """The question with the names of the given jurisdictions taken out: one side of "How do the
+    Korean and US rules compare?" is asked about the US alone, so Korea's name does not count
+    against the US passages."""
+    for code in codes:
+        question = _JURISDICTION_NAMES[code].sub(" ", question)
+    return re.sub(r"\s+", " ", question).strip()
+
+
 def allowed_jurisdictions(question: str) -> set[str] | None:
     """The jurisdictions an answer to a question about one jurisdiction may cite; None when the
     question names none or several (a comparison)."""

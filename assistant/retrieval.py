@@ -159,8 +159,8 @@ class HybridRetriever(BaseModel):
         linked = links.linker.link(text)
         if is_situation(text):
             return linked  # a user's own story resembles cases; it names only those it names
-        for clause, cases in links.linker.described(text):
-            if not links.linker.link(clause) and (case := self._described_case(clause, cases, links)):
+        for clause, sentence, cases in links.linker.described(text):
+            if not links.linker.link(clause) and (case := self._described_case(sentence, cases, links)):
                 linked.append(case)
         return list(dict.fromkeys(linked))
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from assistant import prompts
-from assistant.questions import is_comparison, jurisdictions_named
+from assistant.questions import is_comparison, jurisdictions_named, without_jurisdictions
 from assistant.retrieval import SearchFilters
 from assistant.schema import JURISDICTIONS
 from assistant.text import split_sentences
@@ -68,6 +68,7 @@ class Side:
     label: str
     filters: SearchFilters | None = None
     cases: list[str] | None = None
+    question: str = ""  # the question as this side is asked it (without the other sides' names)
 
 
 def sides_of(question: str, linked: list[str], case_label: Callable[[str], str], language: str = "en") -> list[Side]:
@@ -77,7 +78,8 @@ def sides_of(question: str, linked: list[str], case_label: Callable[[str], str],
         return [Side(case_label(case), cases=[case]) for case in linked[:3]]
     named = [code for code in JURISDICTIONS if code in jurisdictions_named(question)]
     if len(named) >= 2 and is_comparison(question, []):
-        return [Side(place(code, language), filters=SearchFilters(jurisdiction=code)) for code in named[:3]]
+        return [Side(place(code, language), filters=SearchFilters(jurisdiction=code),
+                     question=without_jurisdictions(question, set(named) - {code})) for code in named[:3]]
     return []
 
 
@@ -176,7 +178,7 @@ def side_answer(pipeline: AnswerPipeline, question: str, side: Side, stop: threa
     pipeline.compare_sides = False  # a side is one answer, never split again
     pipeline.llm = lambda: _RowModel(model(), rule, stop)  # type: ignore[assignment, return-value]
     final = None
-    for event in pipeline.stream(question, filters=side.filters, cases=side.cases):
+    for event in pipeline.stream(side.question or question, filters=side.filters, cases=side.cases):
         if event.kind == "final":
             final = event.answer
     return None if stop is not None and stop.is_set() else final

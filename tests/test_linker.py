@@ -91,8 +91,9 @@ def test_a_ruling_described_by_its_court_country_and_year():
             ("act", {"title": "Copyright Law", "doc_type": "statute", "jurisdiction": "CN"})]
     cases = CaseLinker(docs)
     assert cases.described("What did the Beijing Internet Court decide in 2019?") == [
-        ("What did the Beijing Internet Court decide in 2019", ["feilin"])]
+        ("What did the Beijing Internet Court decide in 2019", "What did the Beijing Internet Court decide in 2019?",
+         ["feilin"])]
     groups = cases.described("Does the Czech DALL-E ruling line up with the Beijing court's AI picture ruling?")
-    assert sorted(group for _, group in groups) == [["feilin", "li"], ["prague"]]
-    assert cases.described("北京互联网法院AI文生图案的案号是什么") == [("北京互联网法院AI文生图案的案号是什么", ["li"])]
+    assert sorted(group for _, _, group in groups) == [["feilin", "li"], ["prague"]]
+    assert [group for _, _, group in cases.described("北京互联网法院AI文生图案的案号是什么")] == [["li"]]
     assert cases.described("Can AI pictures be protected in China?") == []  # names no ruling
