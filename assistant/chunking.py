@@ -18,6 +18,7 @@ from assistant.loaders import LoadedDocument
 from assistant.text import sentence_spans, trimmed_span
 
 SHORT_PARAGRAPH_CHARS = 200
+MAX_CHUNK_CHARS = 900
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _NUMBERED = re.compile(r"^(\d{1,4})\.\s+")
@@ -131,6 +132,13 @@ def _units(body: str, max_chars: int) -> list[_Unit]:
     return units
 
 
+def paragraph_pinpoints(body: str) -> list[tuple[str, str]]:
+    """("¶N" or "¶N-M", text) for each citable paragraph of a text document, numbered exactly as its
+    chunks are, so a card line citing one is re-pointed to the right chunk."""
+    return [(f"¶{unit.first}" if unit.first == unit.last else f"¶{unit.first}-{unit.last}", unit.text)
+            for unit in _units(body, MAX_CHUNK_CHARS)]
+
+
 def _document_metadata(doc: LoadedDocument) -> dict[str, str]:
     """Document-level fields; Chroma takes only scalars, so absent values become ""."""
     meta = doc.meta
@@ -149,6 +157,7 @@ def _document_metadata(doc: LoadedDocument) -> dict[str, str]:
         "topics": ",".join(meta.topics),
         "aliases": json.dumps(meta.aliases, ensure_ascii=False) if meta.aliases else "",
         "card": json.dumps(meta.card.fields(), ensure_ascii=False) if meta.card else "",
+        "card_origin": getattr(meta, "card_origin", None) or "",
         "content_hash": doc.content_hash,
         "path": str(doc.path),
     }
@@ -173,7 +182,7 @@ def _located_pieces(doc: LoadedDocument, max_chars: int) -> list[tuple[str, str,
     return located
 
 
-def chunk_document(doc: LoadedDocument, max_chars: int = 900) -> list[Document]:
+def chunk_document(doc: LoadedDocument, max_chars: int = MAX_CHUNK_CHARS) -> list[Document]:
     """Structure-aware chunks of ``doc`` with locators and flat, None-free metadata."""
     base = _document_metadata(doc)
     chunks = []
@@ -182,6 +191,8 @@ def chunk_document(doc: LoadedDocument, max_chars: int = 900) -> list[Document]:
             continue
         metadata = {**base, "locator": locator, "section": section, "paragraph": paragraph, "page": page,
                     "set_aside": addresses_the_model(text), "screen_version": SCREEN_VERSION}
+        if page in doc.ocr_pages:  # read by OCR: the Library view and the citation card say so
+            metadata |= {"ocr": True, "ocr_confidence": doc.ocr_pages[page]}
         chunks.append(Document(page_content=text, metadata={**metadata, "chunk_index": len(chunks)}))
     if doc.meta.card and doc.meta.card.fields():
         # The card is a passage of its own, so retrieval and the model can read it like any other;

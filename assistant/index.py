@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +26,16 @@ import numpy as np
 from langchain_chroma import Chroma
 from langchain_core.documents import Document
 
+from assistant.card_extraction import with_extracted_card
 from assistant.chunking import chunk_document
 from assistant.config import Settings
 from assistant.embeddings import get_embeddings
 from assistant.injection import SCREEN_VERSION
 from assistant.lexical import BM25Index
-from assistant.loaders import LoadedDocument, LoadError, discover, load_file
+from assistant.loaders import LoadedDocument, LoadError, content_hash, discover, load_file
 from assistant.manifest import Entry, LockedManifest, Manifest, private_tmp
-from assistant.schema import SchemaError
+from assistant.ocr import OcrProgress, PageReading, remember, remembered_file
+from assistant.schema import CARD_FIELDS, SchemaError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CURATED_DIRS = (PROJECT_ROOT / "corpus", PROJECT_ROOT / "seeds")
@@ -321,6 +324,8 @@ class Library:
             # Passages that give the assistant orders: never evidence; the Library view warns.
             "set_aside": [c.metadata["locator"] for c in chunks if c.metadata.get("set_aside")],
             "screen_version": SCREEN_VERSION,
+            # Pages read by OCR, with the confidence of each: the Library view marks them.
+            "ocr_pages": {str(page): confidence for page, confidence in doc.ocr_pages.items()},
         }
 
     def _recover(self, manifest: LockedManifest, report: IngestReport) -> None:
@@ -331,14 +336,20 @@ class Library:
             path = Path(entry["path"])
             if path.is_file():
                 try:
-                    self._ingest_one(manifest, load_file(path, curated=entry["origin"] == "curated",
-                                                         max_bytes=self._max_bytes), entry["origin"], report)
+                    self._ingest_one(manifest, self._load(path, entry["origin"] == "curated"), entry["origin"], report)
                 except (LoadError, SchemaError) as error:
                     report.rejected.append((str(path), str(error)))
 
     @property
-    def _max_bytes(self) -> int:
-        return int(self.settings.max_upload_mb * 1024 * 1024)
+    def _ocr_kept(self) -> Path:
+        """Where the readings of the scans in the library are kept (assistant.ocr.remember)."""
+        return self.settings.data_dir / "ocr"
+
+    def _load(self, path: Path, curated: bool, on_ocr_page: OcrProgress | None = None) -> LoadedDocument:
+        """Load one file; a user's judgment without a card gets one read from its text."""
+        doc = load_file(path, curated=curated, max_bytes=int(self.settings.max_upload_mb * 1024 * 1024),
+                        ocr=self.settings.ocr, on_ocr_page=on_ocr_page, ocr_kept=self._ocr_kept)
+        return doc if curated else with_extracted_card(doc)
 
     def _ingest_one(self, manifest: LockedManifest, doc: LoadedDocument, origin: str, report: IngestReport) -> None:
         source_id = doc.meta.id
@@ -350,6 +361,10 @@ class Library:
         manifest.mark_pending(source_id, entry)
         self._replace_chunks(source_id, chunks)
         manifest.mark_complete(source_id, entry)
+        if doc.ocr_pages:
+            readings = [PageReading(page, text, doc.ocr_pages[page])
+                        for page, text in doc.pages if page in doc.ocr_pages]
+            remember(self._ocr_kept, doc.path.read_bytes(), self.settings.ocr, readings)
         (report.replaced if existed else report.added).append(source_id)
         report.chunks_written += len(chunks)
 
@@ -359,10 +374,12 @@ class Library:
         *,
         rebuild: bool = False,
         progress: Callable[[list[Path]], Iterable[Path]] = iter,
+        on_ocr_page: Callable[[Path, int, int], None] | None = None,
     ) -> IngestReport:
         """Add or refresh files. With no paths: the curated corpus and seeds, dropping curated
         documents whose files are gone. Unchanged files are skipped unless ``rebuild``.
-        ``progress`` wraps the file list (a tqdm bar on a terminal, Gradio's in the web chat)."""
+        ``progress`` wraps the file list (a tqdm bar on a terminal, Gradio's in the web chat);
+        ``on_ocr_page(path, pages read, pages to read)`` hears of each scanned page OCR reads."""
         curated = paths is None
         targets = discover(list(CURATED_DIRS) if curated else [Path(p) for p in paths])
         origin = "curated" if curated else "user"
@@ -370,9 +387,14 @@ class Library:
         with self._writing() as manifest, self._server():
             self._recover(manifest, report)
             seen: set[str] = set()
+            scanned = {e["path"]: (sid, e) for sid, e in manifest.entries.items() if e.get("ocr_pages")}
             for path in progress(targets):
                 try:
-                    doc = load_file(path, curated=curated, max_bytes=self._max_bytes)
+                    if not rebuild and (unchanged := _unchanged_scan(scanned.get(str(path)), path)):
+                        seen.add(unchanged)
+                        report.skipped.append(unchanged)
+                        continue
+                    doc = self._load(path, curated, partial(on_ocr_page, path) if on_ocr_page else None)
                     source_id = doc.meta.id
                     if source_id in seen:
                         raise LoadError(path, f"document id {source_id!r} is used by another file in this batch")
@@ -396,9 +418,13 @@ class Library:
         return report
 
     def _remove(self, manifest: LockedManifest, source_id: str) -> None:
-        manifest.mark_pending(source_id, manifest.entries[source_id])
+        entry = manifest.entries[source_id]
+        manifest.mark_pending(source_id, entry)
         self.collection.delete(where={"source_id": source_id})
         manifest.remove(source_id)
+        path = Path(entry["path"])
+        if entry.get("ocr_pages") and path.is_file():  # the text OCR read goes with the document
+            remembered_file(self._ocr_kept, path.read_bytes(), self.settings.ocr).unlink(missing_ok=True)
 
     def remove(self, source_id: str) -> None:
         """Remove one document and its chunks (the web chat's "remove" on a user's upload)."""
@@ -417,7 +443,32 @@ class Library:
                 shutil.rmtree(self.settings.chroma_dir, ignore_errors=True)
             self.manifest.delete()
             self._drop_lexical_caches()
+            shutil.rmtree(self._ocr_kept, ignore_errors=True)
             self._opened, self._lexical, self._vectors = None, None, None
+
+
+def upload_notes(entry: Entry) -> list[str]:
+    """What ingest did to a file besides indexing it, for the CLI and the upload status line: the
+    pages it read by OCR, and a card it read from the text, which the user should check."""
+    notes = []
+    if pages := entry.get("ocr_pages"):
+        notes.append(f"{len(pages)} scanned page{'s' if len(pages) != 1 else ''} read by OCR "
+                     f"(lowest confidence {min(pages.values()):.0%})")
+    meta = entry.get("meta") or {}
+    if meta.get("card_origin") == "extracted":
+        fields = ", ".join(name for name in CARD_FIELDS if (meta.get("card") or {}).get(name))
+        notes.append(f"case card read from its text ({fields}): check it in the Library view")
+    return notes
+
+
+def _unchanged_scan(known: tuple[str, Entry] | None, path: Path) -> str | None:
+    """The id of the document read by OCR from ``path`` when the file (and sidecar) are as they were
+    then: it is skipped without reading its pages again, which takes seconds a page."""
+    if known is None:
+        return None
+    source_id, entry = known
+    same = entry.get("screen_version") == SCREEN_VERSION and entry["content_hash"] == content_hash(path)
+    return source_id if same else None
 
 
 def _mapped(path: Path, rows: int) -> np.ndarray | None:

@@ -24,6 +24,7 @@ words addressed to an AI by name are flagged on their own. Measured on the red-t
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 # Bumped whenever the test changes, so an index flagged by an older test is read again.
@@ -274,3 +275,14 @@ def set_aside(text: str, metadata: dict[str, Any]) -> bool:
     if flag is None or metadata.get("screen_version") != SCREEN_VERSION:
         return addresses_the_model(text)
     return bool(flag)
+
+
+def set_aside_summary(locators: Sequence[str], total: int, shown: int = 5) -> str:
+    """What an ingest set aside, for its status line: "3 of 4 passages set aside (¶2, ¶3, ¶5): they
+    give the assistant orders"; "" when nothing was."""
+    if not locators:
+        return ""
+    named = ", ".join(locators[:shown]) + (f" and {len(locators) - shown} more" if len(locators) > shown else "")
+    reason = "it gives" if len(locators) == 1 else "they give"
+    return (f"{len(locators)} of {total} passage{'' if total == 1 else 's'} set aside ({named}): "
+            f"{reason} the assistant orders")

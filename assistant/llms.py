@@ -7,8 +7,10 @@ chain streams the same way whichever model answers.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,7 +66,24 @@ class LlamaCppChat(BaseChatModel):
                 )
             except Exception as error:  # llama.cpp raises ValueError/RuntimeError on bad files
                 raise LLMUnavailable(f"cannot load LLM from {self.model_path}: {error}") from error
+            _open_models[id(self)] = self
         return self
+
+    def close(self, wait_s: float = 5.0) -> None:
+        """Free the llama.cpp model (and the sampler a generation leaves behind) now, rather than in
+        llama.cpp's finalisers. A generation still running after ``wait_s`` keeps its model: freeing
+        it under the generation would crash the process."""
+        if not self._lock.acquire(timeout=wait_s):
+            return
+        try:
+            llama, self._llama = self._llama, None
+            if llama is not None:
+                sampler, llama._sampler = getattr(llama, "_sampler", None), None
+                if sampler is not None:
+                    sampler.close()
+                llama.close()
+        finally:
+            self._lock.release()
 
     @staticmethod
     def _to_chat(messages: list[BaseMessage]) -> list[dict[str, str]]:
@@ -161,6 +180,20 @@ class RemoteChat(BaseChatModel):
 
 _cache: dict[tuple[Any, ...], BaseChatModel] = {}
 _cache_lock = threading.Lock()
+# Every local model this process has loaded and not yet let go, so that they can be closed at exit.
+_open_models: weakref.WeakValueDictionary[int, LlamaCppChat] = weakref.WeakValueDictionary()
+
+
+def close_local_models() -> None:
+    """Free every llama.cpp model this process loaded. Run at exit: left to llama.cpp's finalisers, a
+    model is freed during interpreter teardown, after the module functions those finalisers call have
+    become None, and every run that loaded one ended with a traceback ("free_model … 'NoneType'
+    object is not callable")."""
+    for model in list(_open_models.values()):
+        model.close()
+
+
+atexit.register(close_local_models)
 
 
 def _ollama_host() -> str:

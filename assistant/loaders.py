@@ -11,12 +11,14 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from pypdf import PdfReader
 
+from assistant.config import OcrSettings
+from assistant.ocr import OcrError, OcrProgress, read_pages, remembered
 from assistant.schema import (
     DocumentMeta,
     SchemaError,
@@ -29,11 +31,13 @@ from assistant.schema import (
 from assistant.text import CJK_WRITING
 
 Format = Literal["markdown", "text", "pdf"]
+Pages = list[tuple[int | None, str]]  # (page number, text); page None for markdown and text
 FORMATS: dict[str, Format] = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".pdf": "pdf"}
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
 SIDECAR_SUFFIX = ".meta.yaml"
 
 _PDF_MAGIC = b"%PDF-"
+_FRONT_MATTER = re.compile(rb"(?:\xef\xbb\xbf)?-{3,}[ \t]*\r?$", re.MULTILINE)  # how python-frontmatter spots it
 _BINARY_SAMPLE = 8192
 _TEXT_CONTROLS = {9, 10, 12, 13}  # tab, newline, form feed, carriage return
 _INNER_SPACES = re.compile(r"(?<=\S)[ \t\u00a0]+")
@@ -55,13 +59,15 @@ class LoadError(ValueError):
 
 @dataclass(frozen=True)
 class LoadedDocument:
-    """One file's text and metadata; ``pages`` holds (page number, text), page None for md/txt."""
+    """One file's text and metadata; ``pages`` holds (page number, text), page None for md/txt;
+    ``ocr_pages`` the confidence (0-1) of each page whose text came from OCR."""
 
     meta: DocumentMeta | UserDocumentMeta
     path: Path
     content_hash: str
-    pages: list[tuple[int | None, str]]
+    pages: Pages
     format: Format
+    ocr_pages: dict[int, float] = field(default_factory=dict)
 
 
 def normalise_text(text: str) -> str:
@@ -128,8 +134,34 @@ def _first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def _read_pdf(path: Path, raw: bytes) -> tuple[list[tuple[int | None, str]], str | None]:
-    """Per-page text and the /Title; pypdf raises many exception types on bad files, so catch all."""
+def _read_scanned(path: Path, raw: bytes, pages: Pages, ocr: OcrSettings, on_page: OcrProgress | None,
+                  kept: Path | None) -> tuple[Pages, dict[int, float]]:
+    """The pages with those that have no text layer read by OCR, and the confidence of each page
+    read. A page read with less than ``ocr.min_confidence`` refuses the whole file: a poor reading
+    would be searched and quoted as if it were the document."""
+    blank = [number for number, text in pages if number is not None and not text]
+    if not blank:
+        return pages, {}
+    if not ocr.enabled:
+        raise LoadError(path, "no text layer (scanned PDF?) and OCR is turned off (CA_OCR__ENABLED)")
+    try:
+        readings = read_pages(raw, blank, ocr, on_page, remembered(kept, raw, ocr))
+    except OcrError as error:
+        raise LoadError(path, f"no text layer (scanned PDF?) and OCR could not read it: {error}") from None
+    poor = [r for r in readings if r.text and r.confidence < ocr.min_confidence]
+    if poor:
+        shown = ", ".join(f"page {r.page} at {r.confidence:.2f}" for r in poor[:5]) + (", …" if len(poor) > 5 else "")
+        raise LoadError(path, f"scanned pages too poor to read reliably (OCR confidence {shown}; at least "
+                              f"{ocr.min_confidence:.2f} is needed): add a clearer scan or a copy with a text layer")
+    read = {r.page: reflow_pdf_text(r.text) for r in readings}
+    return ([(number, read.get(number, text)) for number, text in pages],
+            {r.page: round(r.confidence, 3) for r in readings if read[r.page]})
+
+
+def _read_pdf(path: Path, raw: bytes, ocr: OcrSettings, on_page: OcrProgress | None,
+              kept: Path | None) -> tuple[Pages, str | None, dict[int, float]]:
+    """Per-page text (scanned pages read by OCR), the /Title and the OCR confidence of each page
+    read that way; pypdf raises many exception types on bad files, so catch all."""
     try:
         reader = PdfReader(io.BytesIO(raw))
         encrypted = reader.is_encrypted
@@ -143,17 +175,18 @@ def _read_pdf(path: Path, raw: bytes) -> tuple[list[tuple[int | None, str]], str
         if not opened:
             raise LoadError(path, "encrypted PDF (it needs a password; add an unprotected copy)")
     try:
-        pages: list[tuple[int | None, str]] = [
+        pages: Pages = [
             (number, reflow_pdf_text(page.extract_text() or ""))
             for number, page in enumerate(reader.pages, start=1)
         ]
         title = reader.metadata.title if reader.metadata else None
     except Exception as exc:
         raise LoadError(path, f"could not extract text from the PDF ({_first_line(exc)})") from None
+    pages, ocr_pages = _read_scanned(path, raw, pages, ocr, on_page, kept)
     if not any(text for _, text in pages):
-        raise LoadError(path, "no text layer (scanned PDF?); run OCR on it first")
+        raise LoadError(path, "no text layer, and OCR found no text on its pages (blank or picture-only scan?)")
     usable_title = isinstance(title, str) and title.strip() and title.strip().lower() != "untitled"
-    return pages, title.strip() if usable_title else None
+    return pages, title.strip() if usable_title else None, ocr_pages
 
 
 def _find_sidecar(path: Path) -> tuple[Path, bytes, dict[str, Any]] | None:
@@ -174,15 +207,37 @@ def _find_sidecar(path: Path) -> tuple[Path, bytes, dict[str, Any]] | None:
     return None
 
 
+def _has_front_matter(fmt: Format | None, raw: bytes) -> bool:
+    """Whether a markdown file opens with a ``---`` front matter block (its metadata, not a sidecar's)."""
+    return fmt == "markdown" and _FRONT_MATTER.match(raw) is not None
+
+
+def content_hash(path: Path) -> str | None:
+    """The content_hash ``load_file`` gives ``path`` (the file, with its sidecar if it has one), without
+    reading the document itself: a scanned PDF already in the library is not read by OCR again.
+    None when the file or its sidecar cannot be read."""
+    try:
+        raw = path.read_bytes()
+        sidecar = None if _has_front_matter(FORMATS.get(path.suffix.lower()), raw) else _find_sidecar(path)
+    except (OSError, SchemaError):
+        return None
+    return hashlib.sha256(raw + (sidecar[1] if sidecar else b"")).hexdigest()
+
+
 def _first_heading(body: str) -> str | None:
     match = re.search(r"^# +(.+?)\s*#*$", body, re.MULTILINE)
     return match.group(1) if match else None
 
 
-def load_file(path: Path, *, curated: bool = False, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedDocument:
+def load_file(path: Path, *, curated: bool = False, max_bytes: int = DEFAULT_MAX_BYTES,
+              ocr: OcrSettings | None = None, on_ocr_page: OcrProgress | None = None,
+              ocr_kept: Path | None = None) -> LoadedDocument:
     """Load one file; ``curated`` demands full metadata whose id matches the file name.
 
-    Markdown carries metadata as front matter; plain text and PDF may have a ``*.meta.yaml`` sidecar.
+    Markdown carries metadata as front matter; plain text, PDF and markdown without front matter may
+    have a ``*.meta.yaml`` sidecar (where a card the user confirmed is kept). PDF pages without a text
+    layer are read by OCR (``ocr``, default settings when None), unless the folder ``ocr_kept``
+    holds their readings (``ocr.remember``); ``on_ocr_page`` hears of each page read.
     Raises LoadError for unreadable files and SchemaError for bad metadata (both ValueErrors).
     """
     path = Path(path)
@@ -197,20 +252,21 @@ def load_file(path: Path, *, curated: bool = False, max_bytes: int = DEFAULT_MAX
 
     metadata: dict[str, Any] = {}
     meta_path, hashed = path, raw
+    ocr_pages: dict[int, float] = {}
     if fmt == "markdown":
         metadata, body = split_front_matter(path, _decode_text(path, raw))
-        pages: list[tuple[int | None, str]] = [(None, body.strip())]
+        pages: Pages = [(None, body.strip())]
         title = _first_heading(body)
+    elif fmt == "pdf":
+        pages, title, ocr_pages = _read_pdf(path, raw, ocr or OcrSettings(), on_ocr_page, ocr_kept)
     else:
-        if fmt == "pdf":
-            pages, title = _read_pdf(path, raw)
-        else:
-            pages, title = [(None, _decode_text(path, raw).strip())], None
+        pages, title = [(None, _decode_text(path, raw).strip())], None
+    if not _has_front_matter(fmt, raw):
         sidecar = _find_sidecar(path)
         if sidecar is not None:
             meta_path, sidecar_raw, metadata = sidecar
             hashed = raw + sidecar_raw
-        elif curated:
+        elif curated and fmt != "markdown":
             wanted = f"a *{SIDECAR_SUFFIX} with 'file: {path.name}'"
             raise SchemaError(path, f"missing metadata sidecar ({wanted})")
     if not any(text for _, text in pages):
@@ -221,7 +277,7 @@ def load_file(path: Path, *, curated: bool = False, max_bytes: int = DEFAULT_MAX
     else:
         defaults = {"id": derived_id(path), "title": title or _pretty_stem(path)}
         meta = validate_meta(meta_path, {**defaults, **metadata}, UserDocumentMeta)
-    return LoadedDocument(meta, path, hashlib.sha256(hashed).hexdigest(), pages, fmt)
+    return LoadedDocument(meta, path, hashlib.sha256(hashed).hexdigest(), pages, fmt, ocr_pages)
 
 
 def _is_library_file(relative: Path) -> bool:

@@ -24,6 +24,9 @@ Outcome = Literal["protected", "not_protected", "liable", "not_liable", "pending
 JURISDICTIONS: tuple[str, ...] = get_args(Jurisdiction)
 DOC_TYPES: tuple[str, ...] = get_args(DocType)
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
+# Where an upload's card came from: read from its text by rules (to be checked), or confirmed or
+# edited by the user in the Library view. A curated card, or one a user wrote in a sidecar, has none.
+CardOrigin = Literal["extracted", "confirmed"]
 
 _ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,80}")
 _SIDECAR_SUFFIX = ".meta.yaml"
@@ -118,6 +121,7 @@ Topics = Annotated[list[str], AfterValidator(_check_topics)]
 Aliases = Annotated[list[str], AfterValidator(_check_aliases)]
 CardValue = Annotated[str, AfterValidator(_check_pinpoint)]
 OutcomeField = Annotated[Outcome, BeforeValidator(_check_choice("outcome", OUTCOMES))]
+CardOriginField = Annotated[CardOrigin, BeforeValidator(_check_choice("card_origin", get_args(CardOrigin)))]
 
 
 class CaseCard(BaseModel):
@@ -185,6 +189,7 @@ class UserDocumentMeta(BaseModel):
     topics: Topics = []
     aliases: Aliases = []
     card: CaseCard | None = None
+    card_origin: CardOriginField | None = None
 
 
 def _describe(error: Any) -> str:

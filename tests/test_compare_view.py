@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 from types import SimpleNamespace
 
+import docx
 import gradio as gr
 import pytest
 from test_ui import handler
@@ -153,11 +154,13 @@ def test_compare_fills_rows_one_by_one_then_offers_both_exports(app: gr.Blocks) 
     tables = [step[1] for step in steps]
     assert "Searching the library" in tables[0] and "0 of 3" in tables[0]
     assert [t.count("ca-cmp-answered") for t in tables[1:]] == [0, 0, 0, 1, 2, 2]
-    run, table, _, markdown, table_file = steps[-1]
+    run, table, _, markdown, table_file, memo = steps[-1]
     assert run.state == "done" and "3 jurisdictions compared" in table
-    assert markdown["interactive"] and table_file["interactive"]
+    assert markdown["interactive"] and table_file["interactive"] and memo["interactive"]
     assert "## China (CN)" in Path(markdown["value"]).read_text(encoding="utf-8")
     assert "Thaler v. Perlmutter" in Path(table_file["value"]).read_text(encoding="utf-8")
+    cells = [row.cells[0].text for row in docx.Document(memo["value"]).tables[0].rows]
+    assert cells == ["Jurisdiction", "China (CN)", "United States (US)", "United Kingdom (UK)"]
 
     show = handler(app, "show_compare_citation")
     assert "<mark>Li is its author.</mark>" in show(run, gr.EventData(None, {"row": 0, "n": 1}))
@@ -168,8 +171,8 @@ def test_compare_fills_rows_one_by_one_then_offers_both_exports(app: gr.Blocks) 
 
 def test_a_stopped_comparison_keeps_its_rows_and_exports_them(app: gr.Blocks) -> None:
     app.engine.compare = fake_compare(stop_after=1)  # type: ignore[attr-defined]
-    run, table, _, markdown, _ = list(handler(app, "compare")("Who owns it?", ["CN", "US", "UK"], "default",
-                                                               REQUEST))[-1]
+    run, table, _, markdown, *_ = list(handler(app, "compare")("Who owns it?", ["CN", "US", "UK"], "default",
+                                                                REQUEST))[-1]
     assert run.state == "stopped" and "Stopped: 2 of 3" in table
     assert "*Not answered" in Path(markdown["value"]).read_text(encoding="utf-8")
 

@@ -5,10 +5,18 @@ from assistant.doctor import run_doctor
 from assistant.model_files import MODEL_SIZE, default_model_path
 
 
-def test_doctor_passes_with_the_real_default_model(tmp_path: Path, model_dir: Path, default_model, capsys) -> None:
-    assert run_doctor(Settings(data_dir=tmp_path, model_dir=model_dir)) == 0
+def test_doctor_passes_with_the_real_default_model(library_settings: Settings, library, default_model,
+                                                   capsys) -> None:
+    assert run_doctor(library_settings) == 0
     out = capsys.readouterr().out
     assert "ok   default model" in out and "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046" in out
+
+
+def test_doctor_reports_an_empty_library_as_a_problem(tmp_path: Path, capsys) -> None:
+    assert run_doctor(Settings(data_dir=tmp_path, model_dir=tmp_path / "models")) == 1
+    captured = capsys.readouterr()
+    assert "FAIL index: the library is empty: run `copyright-assistant ingest` (or `make index`)" in captured.out
+    assert "index" in captured.err
 
 
 def test_doctor_fails_clearly_when_the_model_is_missing(tmp_path: Path, capsys) -> None:

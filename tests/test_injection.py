@@ -92,3 +92,14 @@ def test_an_index_screened_by_an_older_test_is_screened_again() -> None:
 # Measured on tests/redteam/fresh.jsonl when the detector was frozen (docs/reliability.md).
 FRESH_RECALL = 0.45
 FRESH_FLAGGED = 2
+
+
+def test_the_set_aside_summary_names_the_passages_and_why() -> None:
+    from assistant.injection import set_aside_summary
+
+    assert set_aside_summary([], 4) == ""
+    assert set_aside_summary(["¶2", "¶3", "¶5"], 4) == \
+        "3 of 4 passages set aside (¶2, ¶3, ¶5): they give the assistant orders"
+    assert set_aside_summary(["p. 1"], 1) == "1 of 1 passage set aside (p. 1): it gives the assistant orders"
+    many = [f"¶{n}" for n in range(1, 9)]
+    assert set_aside_summary(many, 9).startswith("8 of 9 passages set aside (¶1, ¶2, ¶3, ¶4, ¶5 and 3 more)")

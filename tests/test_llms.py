@@ -73,3 +73,91 @@ def test_an_ollama_host_that_is_not_running_is_named_in_the_error(tmp_path: Path
     model = load_chat_model(spec, Settings(data_dir=tmp_path))
     with pytest.raises(LLMUnavailable, match=re.escape(f"cannot reach LLM {spec} at {host}")):
         list(model.stream([("human", "hello")]))
+
+
+class FakeLlama:
+    """Stands in for llama_cpp.Llama: close() frees through a module-level function, as llama.cpp's
+    bindings do, and the finaliser closes too."""
+
+    def __init__(self, free, sampler=None) -> None:
+        self.free, self._sampler, self.closed = free, sampler, False
+
+    def close(self) -> None:
+        if not self.closed:
+            self.free("model")
+            self.closed = True
+
+
+class FakeSampler:
+    def __init__(self, free) -> None:
+        self.free = free
+
+    def close(self) -> None:
+        self.free("sampler")
+
+
+def test_closing_frees_the_sampler_then_the_model_once(tmp_path: Path) -> None:
+    from assistant import llms
+
+    freed: list[str] = []
+    chat = LlamaCppChat(model_path=tmp_path / "model.gguf")
+    chat._llama = FakeLlama(freed.append, FakeSampler(freed.append))
+    llms._open_models[id(chat)] = chat
+    llms.close_local_models()
+    assert freed == ["sampler", "model"] and chat._llama is None
+    chat.close()  # closing again does nothing
+    assert freed == ["sampler", "model"]
+
+
+EXIT_SCRIPT = """
+import atexit, gc, sys
+
+def teardown():  # registered first, so it runs last: what interpreter teardown does to llama.cpp's bindings
+    bindings.free = None
+    llms._cache.clear()
+    gc.collect()
+
+atexit.register(teardown)
+from assistant import llms  # registers its own exit hook, which runs before teardown
+
+class Bindings:
+    @staticmethod
+    def free():
+        print("freed")
+
+bindings = Bindings()
+
+class FakeLlama:
+    _sampler = None
+    closed = False
+    def close(self):
+        if not self.closed:
+            bindings.free()
+            self.closed = True
+    def __del__(self):
+        self.close()
+
+chat = llms.LlamaCppChat(model_path="/nowhere/model.gguf")
+chat._llama = FakeLlama()
+llms._open_models[id(chat)] = chat
+llms._cache[("fake",)] = chat
+del chat
+if sys.argv[1:] == ["--no-close"]:
+    atexit.unregister(llms.close_local_models)
+"""
+
+
+@pytest.mark.parametrize("closed", [True, False])
+def test_a_loaded_model_is_closed_before_the_interpreter_tears_down(closed: bool) -> None:
+    """Without the exit hook, the model is freed by its finaliser after the bindings are gone: the
+    traceback `make test` used to end with. With it, the model is freed first and nothing is printed."""
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-c", EXIT_SCRIPT] + ([] if closed else ["--no-close"])
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0
+    if closed:
+        assert result.stdout.strip() == "freed" and result.stderr == ""
+    else:
+        assert "'NoneType' object is not callable" in result.stderr

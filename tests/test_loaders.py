@@ -182,7 +182,8 @@ def _encrypted_pdf(tmp_path: Path) -> Path:
     return path
 
 
-def _scanned_pdf(tmp_path: Path) -> Path:
+def _picture_only_pdf(tmp_path: Path) -> Path:
+    """A page with no text layer and no print on it either: OCR reads it and finds nothing."""
     path = tmp_path / "scan.pdf"
     pdf = canvas.Canvas(str(path))
     pdf.rect(100, 100, 200, 300, fill=1)
@@ -217,7 +218,7 @@ def _text_named_pdf(tmp_path: Path) -> Path:
         (_invalid_utf8, "not valid UTF-8 text"),
         (_corrupt_pdf, "corrupt or not a PDF"),
         (_encrypted_pdf, "encrypted PDF"),
-        (_scanned_pdf, "no text layer (scanned PDF?)"),
+        (_picture_only_pdf, "no text layer, and OCR found no text"),
         (_wrong_extension, "unsupported file type '.docx'"),
         (_pdf_named_markdown, "content does not match the .md extension"),
         (_text_named_pdf, "content does not match the .pdf extension"),

@@ -13,8 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
-from reportlab.pdfgen import canvas
+from scans import blurred_page
 from test_index import _chunk_audit
 from test_loaders import _corrupt_pdf, _encrypted_pdf, _english_pdf, _invalid_utf8, _png_as_markdown, _zero_byte
 from test_ui import handler
@@ -59,18 +58,9 @@ def audit(library: Library) -> dict[str, int]:
 
 
 # -- 1. bad files: through the library and through the web upload --------------------------------
-def _scanned_pdf(tmp_path: Path) -> Path:
-    """A page that is only a picture of text, as a scanner makes it: no text layer to extract."""
-    picture = Image.new("L", (600, 200), 255)
-    ImageDraw.Draw(picture).text((20, 80), "The court held that the image was a work.", fill=0)
-    image_path = tmp_path / "page.png"
-    picture.save(image_path)
-    path = tmp_path / "scan.pdf"
-    pdf = canvas.Canvas(str(path))
-    pdf.drawImage(str(image_path), 72, 500, width=450, height=150)
-    pdf.showPage()
-    pdf.save()
-    return path
+def _unreadable_scan(tmp_path: Path) -> Path:
+    """A scanned page blurred past reading: OCR finds words in it but is sure of none."""
+    return blurred_page(tmp_path / "scan.pdf")
 
 
 def _oversized_text(tmp_path: Path) -> Path:
@@ -82,7 +72,7 @@ def _oversized_text(tmp_path: Path) -> Path:
 BAD_FILES = {
     "corrupt-pdf": (_corrupt_pdf, "corrupt or not a PDF"),
     "encrypted-pdf": (_encrypted_pdf, "encrypted PDF"),
-    "scanned-pdf": (_scanned_pdf, "no text layer (scanned PDF?)"),
+    "scanned-pdf": (_unreadable_scan, "scanned pages too poor to read reliably"),
     "zero-byte": (_zero_byte, "empty file"),
     "binary-named-md": (_png_as_markdown, "looks like binary data, not text"),
     "invalid-utf8-txt": (_invalid_utf8, "not valid UTF-8 text"),

@@ -125,6 +125,6 @@ def test_clicking_a_point_selects_the_document_and_shows_its_card(app: gr.Blocks
 
 def test_the_timeline_follows_the_library_filters_and_rings_the_picked_document(app: gr.Blocks) -> None:
     view = handler(app, "timeline_view")
-    assert view("US", "", "", "", "", "thaler").count('class="ca-tl-point"') == 2
-    assert "ca-tl-ring" in view("US", "", "", "", "", "thaler")
-    assert view("", "", "", "", "", None).count('class="ca-tl-point"') == 4
+    assert view("US", "", "", "", "", "", "thaler").count('class="ca-tl-point"') == 2
+    assert "ca-tl-ring" in view("US", "", "", "", "", "", "thaler")
+    assert view("", "", "", "", "", "", None).count('class="ca-tl-point"') == 4

@@ -20,6 +20,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import docx
 import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -179,6 +180,13 @@ def test_streamed_cited_answer_citation_click_and_follow_up(page) -> None:
     assert "Beijing Internet Court" in detail
     assert "Locator" in detail and "Date" in detail
     assert focused.locator("a.ca-link").get_attribute("href").startswith("https://")
+    # "Copy citation" puts the card's citation (GB/T 7714 for this Chinese judgment) on the clipboard.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    copy = focused.locator(".ca-copy-cite")
+    expected = copy.get_attribute("data-copy-citation")
+    copy.click()
+    page.wait_for_function("document.querySelector('#ca-sources .ca-focus .ca-copy-cite').textContent === 'Copied'")
+    assert page.evaluate("navigator.clipboard.readText()") == expected and "Beijing Internet Court" in expected
     if os.environ.get("CA_SAVE_SCREENSHOT") == "1":
         page.screenshot(path=str(SCREENSHOT), full_page=True)
 
@@ -198,6 +206,13 @@ def test_streamed_cited_answer_citation_click_and_follow_up(page) -> None:
     exported = Path(download_info.value.path()).read_text(encoding="utf-8")
     assert FIRST_QUESTION in exported and FOLLOW_UP in exported
     assert "**Sources**" in exported and "[1]" in exported and "Beijing Internet Court" in exported
+    # ...and as a Word memo, its citations footnoted.
+    page.wait_for_selector("#ca-memo:not([disabled])")
+    with page.expect_download() as download_info:
+        page.click("#ca-memo")
+    memo = docx.Document(download_info.value.path())
+    assert FIRST_QUESTION in "\n".join(paragraph.text for paragraph in memo.paragraphs)
+    assert memo.element.body.xpath(".//w:footnoteReference")
 
 
 def _fictional_decision_pdf(path: Path) -> None:

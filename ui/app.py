@@ -14,6 +14,7 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.citation_formats import STYLE_NAMES, STYLES
 from assistant.compare import NAMES
 from assistant.config import Settings
 from assistant.index import Library
@@ -66,6 +67,16 @@ def _topic_choices() -> list[tuple[str, str]]:
 
 def _status_choices() -> list[tuple[str, str]]:
     return [("All", ALL), ("Final", render.STATUS_FINAL), ("Not final", render.STATUS_NOT_FINAL)]
+
+
+# The Library's staleness filter: entries whose as_of is older than the age (assistant.staleness).
+STALE_CHOICES = [("Any time", ALL), ("Over 3 months ago", "3m"), ("Over 6 months ago", "6m"),
+                 ("Over a year ago", "1y")]
+
+
+def _cite_style_choices() -> list[tuple[str, str]]:
+    return [("Memo citations: each source's own style", ALL)] + [
+        (f"Memo citations: {STYLE_NAMES[style]}", style) for style in STYLES]
 
 
 def _model_choices(settings: Settings, current: str) -> list[str]:
@@ -141,13 +152,19 @@ def _ask_tab(engine: Engine) -> AskTab:
                 new_chat = gr.Button("New conversation", size="sm", scale=1, min_width=140, elem_id="ca-new")
                 export = gr.DownloadButton("Export as Markdown", value=None, interactive=False, size="sm", scale=1,
                                            min_width=140, elem_id="ca-export")
+            with gr.Row(equal_height=True, elem_id="ca-memo-controls"):
+                cite_style = gr.Dropdown(_cite_style_choices(), value=ALL, show_label=False, container=False,
+                                         scale=2, min_width=200, elem_id="ca-cite-style")
+                memo = gr.DownloadButton("Export as Word memo", value=None, interactive=False, size="sm", scale=1,
+                                         min_width=140, elem_id="ca-memo")
             model_line = gr.HTML(render_model_status(engine.default_spec, *engine.describe(engine.default_spec)),
                                  elem_id="ca-model-line")
         with gr.Column(scale=2, min_width=320, elem_id="ca-sources-col"):
             sources = gr.HTML(render.render_sources([]), elem_id="ca-sources", js_on_load=SOURCES_JS,
                               max_height=760, container=True, padding=True)
     return AskTab(turns=turns, transcript=transcript, question=question, send=send, jurisdiction=jurisdiction,
-                  new_chat=new_chat, export=export, model_line=model_line, sources=sources)
+                  new_chat=new_chat, export=export, cite_style=cite_style, memo=memo, model_line=model_line,
+                  sources=sources)
 
 
 def _compare_tab(engine: Engine) -> CompareTab:
@@ -176,11 +193,13 @@ def _compare_tab(engine: Engine) -> CompareTab:
                                                  elem_id="ca-compare-md")
                     csv = gr.DownloadButton("Export as CSV", value=None, interactive=False, size="sm",
                                             elem_id="ca-compare-csv")
+                    memo = gr.DownloadButton("Export as Word memo", value=None, interactive=False, size="sm",
+                                             elem_id="ca-compare-memo")
             with gr.Column(scale=2, min_width=320):
                 passage = gr.HTML(render_passage_panel(None, NAMES), elem_id="ca-compare-passage",
                                   js_on_load=SOURCES_JS, max_height=760, container=True, padding=True)
     return CompareTab(run=run, question=question, start=start, stop=stop, jurisdictions=jurisdictions, table=table,
-                      markdown=markdown, csv=csv, passage=passage)
+                      markdown=markdown, csv=csv, memo=memo, passage=passage)
 
 
 def _library_filters() -> list[gr.Dropdown]:
@@ -192,6 +211,7 @@ def _library_filters() -> list[gr.Dropdown]:
                     label="Origin", elem_id="ca-lib-origin"),
         gr.Dropdown(_topic_choices(), value=ALL, label="Topic", elem_id="ca-lib-topic"),
         gr.Dropdown(_status_choices(), value=ALL, label="Status", elem_id="ca-lib-status"),
+        gr.Dropdown(STALE_CHOICES, value=ALL, label="Last checked", elem_id="ca-lib-stale"),
     ]
 
 
@@ -206,7 +226,7 @@ def _library_tab(settings: Settings, engine: Engine) -> LibraryTab:
         with gr.Row(equal_height=False):
             with gr.Column():
                 gr.Markdown(
-                    f"**Add documents** — PDF (with a text layer), Markdown or plain text, up to "
+                    f"**Add documents** — PDF (scanned pages are read by OCR), Markdown or plain text, up to "
                     f"{settings.max_upload_mb:g} MB each. They are checked, indexed on this machine and "
                     "can be asked about at once."
                 )
@@ -220,12 +240,22 @@ def _library_tab(settings: Settings, engine: Engine) -> LibraryTab:
                     show = gr.Button("Show its card and text", elem_id="ca-doc-view-btn")
                     remove = gr.Button("Remove (documents you added only)", variant="stop", elem_id="ca-doc-remove")
                 remove_status = gr.HTML("", elem_id="ca-remove-status")
+                with gr.Accordion("Check the card of a document you added", open=False, elem_id="ca-card-check"):
+                    gr.Markdown("A judgment added without a sidecar gets a card read from its text by rules, "
+                                "marked *extracted, check it*. Correct it here and confirm: it is saved beside "
+                                "the file and the document is indexed again.")
+                    card_editor = gr.Code(value="", language="yaml", interactive=False, lines=10,
+                                          label="Card and case details", elem_id="ca-card-editor")
+                    card_save = gr.Button("Confirm this card", elem_id="ca-card-save")
+                    card_status = gr.HTML("", elem_id="ca-card-status")
         document = gr.HTML(render.render_document("", None, []), elem_id="ca-doc-view", max_height=600,
                            js_on_load=DOC_VIEW_JS)
-    jurisdiction, doc_type, origin, topic, status = filters
+    jurisdiction, doc_type, origin, topic, status, stale = filters
     return LibraryTab(jurisdiction=jurisdiction, doc_type=doc_type, origin=origin, topic=topic, status=status,
+                      stale=stale,
                       timeline=timeline, table=table, upload=upload, upload_status=upload_status, pick=pick, show=show,
-                      remove=remove, remove_status=remove_status, document=document)
+                      remove=remove, remove_status=remove_status, document=document, card_editor=card_editor,
+                      card_save=card_save, card_status=card_status)
 
 
 def _model_tab(settings: Settings, engine: Engine) -> ModelTab:
@@ -256,15 +286,19 @@ def _wire_ask(page: Page, on: Handlers) -> None:
     clicked = a.send.click(on.ask, inputs, outputs, **options)
     example = a.transcript.example(on.use_example, None, a.question, show_progress="hidden")  # type: ignore[attr-defined]
     example_answer = example.then(on.ask, inputs, outputs, **options)
+    # The memo follows every answer and every change of citation style.
+    for answered in (submitted, clicked, example_answer):
+        answered.then(on.export_memo, [a.turns, a.cite_style], a.memo, show_progress="hidden")
+    a.cite_style.change(on.export_memo, [a.turns, a.cite_style], a.memo, show_progress="hidden")
     a.transcript.cite(on.show_citation, [a.turns], a.sources, show_progress="hidden")  # type: ignore[attr-defined]
-    a.new_chat.click(on.reset, None, [a.turns, a.transcript, a.sources, a.export, a.question],
+    a.new_chat.click(on.reset, None, [a.turns, a.transcript, a.sources, a.export, a.memo, a.question],
                      cancels=[submitted, clicked, example_answer], show_progress="hidden")
 
 
 def _wire_compare(page: Page, on: Handlers) -> None:
     c = page.compare
     inputs = [c.question, c.jurisdictions, page.llm]
-    outputs = [c.run, c.table, c.passage, c.markdown, c.csv]
+    outputs = [c.run, c.table, c.passage, c.markdown, c.csv, c.memo]
     options: dict[str, Any] = dict(concurrency_limit=1, concurrency_id="answer", show_progress="hidden")
     c.question.submit(on.compare, inputs, outputs, api_name="compare", **options)
     c.start.click(on.compare, inputs, outputs, **options)
@@ -288,6 +322,10 @@ def _wire_library(page: Page, on: Handlers) -> None:
     lib.pick.change(on.timeline_view, [*lib.filters, lib.pick], lib.timeline, show_progress="hidden")
     lib.timeline.pick(on.pick_from_timeline, None, [lib.pick, lib.document],  # type: ignore[attr-defined]
                       show_progress="hidden")
+    lib.pick.change(on.card_editor, lib.pick, lib.card_editor, show_progress="hidden")
+    lib.card_save.click(on.confirm_card, [lib.pick, lib.card_editor, *lib.filters],
+                        [lib.card_status, lib.table, lib.pick, lib.document, lib.card_editor],
+                        concurrency_limit=1, concurrency_id="library")
 
 
 def _wire_model(page: Page, on: Handlers) -> None:

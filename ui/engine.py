@@ -18,21 +18,28 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant import llms
 from assistant.compare import CompareEvent, Comparison, library_jurisdictions
 from assistant.config import Settings
-from assistant.index import Library
+from assistant.citation_formats import Style
+from assistant.card_extraction import confirmed_sidecar, editable_yaml
+from assistant.index import Library, upload_notes
+from assistant.injection import set_aside_summary
 from assistant.llm_spec import parse_llm_spec
-from assistant.loaders import LoadError, safe_upload_name
+from assistant.loaders import SIDECAR_SUFFIX, LoadError, safe_upload_name
+from assistant.memo import answers_memo, comparison_memo
 from assistant.pipeline import AnswerPipeline
-from assistant.schema import JURISDICTIONS
+from assistant.schema import JURISDICTIONS, SchemaError
 from ui import render
 from ui.render import Turn
+
+if TYPE_CHECKING:
+    from ui.compare_view import CompareRun
 
 log = logging.getLogger(__name__)
 
@@ -159,11 +166,12 @@ class Engine:
     def document_text(self, source_id: str) -> list[tuple[str, str]]:
         return [(str(chunk.get("locator") or ""), chunk["text"]) for chunk in self.library.document_chunks(source_id)]
 
-    def add_upload(self, source: Path, original_name: str) -> tuple[str, str]:
+    def add_upload(self, source: Path, original_name: str,
+                   on_ocr_page: Callable[[Path, int, int], None] | None = None) -> tuple[str, str]:
         """Copy one upload into the library folder and ingest it. What is accepted (type, size,
         content, metadata) is the loader's call, and its reason is the message. On any rejection the
         copy goes and the library (and any earlier file of that name) stays as it was.
-        Returns (kind, message)."""
+        ``on_ocr_page`` hears of each scanned page read. Returns (kind, message)."""
         if "/" in original_name or "\\" in original_name:
             # The loader would keep only the last part of such a name; a name that tries to climb
             # out of the uploads folder is refused outright instead.
@@ -182,7 +190,7 @@ class Engine:
                 os.replace(target, backup)
             try:
                 shutil.copyfile(source, target)
-                report = self.library.ingest([target])
+                report = self.library.ingest([target], on_ocr_page=on_ocr_page)
             except Exception as error:
                 target.unlink(missing_ok=True)
                 if backup is not None:
@@ -205,9 +213,49 @@ class Engine:
             return "info", f"{name}: already in the library, unchanged ({document_title(documents, sid)})"
         sid = (report.added or report.replaced)[0]
         verb = "added" if report.added else "replaced"
-        chunks = documents.get(sid, {}).get("chunks", 0)
+        entry = documents.get(sid, {})
+        chunks = int(entry.get("chunks") or 0)
+        set_aside = render.set_aside_locators(entry)
+        usable = "none of it can be cited" if set_aside and len(set_aside) >= chunks else "you can ask about it now"
+        summary = f". {set_aside_summary(set_aside, chunks)}" if set_aside else ""
+        notes = "".join(f". {note[0].upper()}{note[1:]}" for note in upload_notes(entry))
         return "ok", (f"{name}: {verb} as “{document_title(documents, sid)}” "
-                      f"({render._plural(int(chunks or 0), 'passage')}); you can ask about it now")
+                      f"({render._plural(chunks, 'passage')}); {usable}{summary}{notes}")
+
+    def card_yaml(self, source_id: str | None) -> str:
+        """A document's card and case metadata as YAML to check and edit, for a document the user
+        added ("" for any other)."""
+        entry = self.documents().get(source_id or "")
+        if not entry or entry.get("origin") != "user":
+            return ""
+        return editable_yaml(entry.get("meta") or {})
+
+    def confirm_card(self, source_id: str | None, text: str) -> tuple[str, str]:
+        """Save the user's checked (or edited) card as a sidecar beside their file and index the
+        document again with it; the card then counts as confirmed. On any error the sidecar and the
+        library stay as they were. Returns (kind, message)."""
+        entry = self.documents().get(source_id or "")
+        if not source_id or not entry or entry.get("origin") != "user":
+            return "error", "Choose a document you added first; curated cards are kept by the library."
+        path = Path(entry.get("path") or "")
+        sidecar = path.with_name(path.stem + SIDECAR_SUFFIX)
+        with self._upload_lock:
+            try:
+                content = confirmed_sidecar(path, source_id, text or "")
+            except SchemaError as error:
+                return "error", f"Not saved: {error.problem}"
+            previous = sidecar.read_bytes() if sidecar.is_file() else None
+            sidecar.write_text(content, encoding="utf-8")
+            report = self.library.ingest([path])
+            if report.rejected or not (report.added or report.replaced):
+                if previous is None:
+                    sidecar.unlink(missing_ok=True)
+                else:
+                    sidecar.write_bytes(previous)
+                reason = report.rejected[0][1] if report.rejected else "the document was not indexed again"
+                return "error", f"Not saved: {reason.replace(str(path.parent), 'uploads')}"
+        return "ok", f"Card confirmed and saved beside {path.name}; “{document_title(self.documents(), source_id)}” " \
+                     "was indexed again with it."
 
     def remove_user_document(self, source_id: str) -> tuple[str, str]:
         documents = self.documents()
@@ -223,6 +271,7 @@ class Engine:
             try:
                 if path.is_file() and path.resolve().parent == self.uploads_dir.resolve():
                     path.unlink()
+                    path.with_name(path.stem + SIDECAR_SUFFIX).unlink(missing_ok=True)  # a card the user confirmed
             except OSError:
                 pass
         return "ok", f"Removed “{title}” from the library."
@@ -231,8 +280,31 @@ class Engine:
         """Write the conversation as Markdown to a fresh file; returns its path."""
         return self.export_text(f"conversation-{datetime.now():%Y%m%d-%H%M%S}.md", render.conversation_markdown(turns))
 
+    def export_memo(self, turns: list[Turn], style: Style | None) -> str | None:
+        """Write the conversation's answers as a Word memo (``style`` None: each source's own); returns
+        its path, or None before the first answer."""
+        answers = [turn.answer for turn in turns if turn.answer is not None and turn.status == "done"]
+        if not answers:
+            return None
+        path = self._export_path(f"research-memo-{datetime.now():%Y%m%d-%H%M%S}.docx")
+        answers_memo(answers, style=style, model=turns[-1].llm).save(str(path))
+        return str(path)
+
+    def export_comparison_memo(self, run: CompareRun, names: dict[str, str]) -> str:
+        """Write a comparison as a Word memo, each source cited in its own style; returns its path."""
+        path = self._export_path(f"comparison-memo-{datetime.now():%Y%m%d-%H%M%S}.docx")
+        rows = [run.rows[code] for code in run.jurisdictions if code in run.rows]
+        comparison_memo(run.question, rows, names, model=run.llm).save(str(path))
+        return str(path)
+
     def export_text(self, filename: str, text: str) -> str:
-        """Write ``text`` to a fresh file for download (exports older than an hour go); returns its path."""
+        """Write ``text`` to a fresh file for download; returns its path."""
+        path = self._export_path(filename)
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+
+    def _export_path(self, filename: str) -> Path:
+        """A fresh path for a download, in a folder of its own (exports older than an hour go)."""
         cutoff = time.time() - 3600
         for old in self.export_dir.glob("*/*"):
             try:
@@ -242,9 +314,7 @@ class Engine:
                 pass
         folder = self.export_dir / uuid.uuid4().hex
         folder.mkdir(parents=True)
-        path = folder / filename
-        path.write_text(text, encoding="utf-8")
-        return str(path)
+        return folder / filename
 
     # -- comparing ----------------------------------------------------------------------------
     def compare(self, question: str, jurisdictions: list[str], spec: str, session: str) -> Iterator[CompareEvent]:

@@ -55,6 +55,8 @@ class AskTab:
     jurisdiction: gr.Dropdown
     new_chat: gr.Button
     export: gr.DownloadButton
+    cite_style: gr.Dropdown  # the memo's citation style ("": each source's own)
+    memo: gr.DownloadButton
     model_line: gr.HTML
     sources: gr.HTML
 
@@ -69,6 +71,7 @@ class CompareTab:
     table: gr.HTML
     markdown: gr.DownloadButton
     csv: gr.DownloadButton
+    memo: gr.DownloadButton
     passage: gr.HTML
 
 
@@ -79,6 +82,7 @@ class LibraryTab:
     origin: gr.Dropdown
     topic: gr.Dropdown
     status: gr.Dropdown
+    stale: gr.Dropdown
     timeline: gr.HTML
     table: gr.HTML
     upload: gr.File
@@ -88,11 +92,15 @@ class LibraryTab:
     remove: gr.Button
     remove_status: gr.HTML
     document: gr.HTML
+    card_editor: gr.Code  # the picked upload's card and case details, as YAML to check
+    card_save: gr.Button
+    card_status: gr.HTML
 
     @property
     def filters(self) -> list[gr.Dropdown]:
-        """Every library handler takes the filters in this order: jurisdiction, type, origin, topic, status."""
-        return [self.jurisdiction, self.doc_type, self.origin, self.topic, self.status]
+        """Every library handler takes the filters in this order: jurisdiction, type, origin, topic, status,
+        and how long ago an entry was checked."""
+        return [self.jurisdiction, self.doc_type, self.origin, self.topic, self.status, self.stale]
 
 
 @dataclass(frozen=True)
@@ -223,10 +231,16 @@ class Handlers:
             return gr.skip()
         return render.render_sources(turns, turn_index, focus=n)
 
+    def export_memo(self, turns: list[Turn], style: str) -> dict:
+        """The conversation as a Word memo in the chosen citation style, once there is an answer."""
+        path = self.engine.export_memo(list(turns or []), style or None)
+        return gr.update(value=path, interactive=path is not None)
+
     def reset(self) -> Updates:
         a = self.page.ask
+        closed = gr.update(value=None, interactive=False)
         return {a.turns: [], a.transcript: render.render_transcript([]), a.sources: render.render_sources([]),
-                a.export: gr.update(value=None, interactive=False), a.question: ""}
+                a.export: closed, a.memo: closed, a.question: ""}
 
     # -- comparing ------------------------------------------------------------------------------
     def compare(self, text: str, codes: list[str] | None, spec: str, request: gr.Request) -> Iterator[Updates]:
@@ -238,20 +252,22 @@ class Handlers:
             run = CompareRun(question, parse_jurisdictions(codes or []), spec)
         except ValueError as error:
             run = CompareRun(question, [], spec, state="error", error=f"Cannot compare: {error}.")
-            yield {c.run: run, c.table: render_table(run, NAMES), c.markdown: closed, c.csv: closed}
+            yield {c.run: run, c.table: render_table(run, NAMES), c.markdown: closed, c.csv: closed, c.memo: closed}
             return
         yield {c.run: run, c.table: render_table(run, NAMES),
-               c.passage: render_passage_panel(None, NAMES), c.markdown: closed, c.csv: closed}
+               c.passage: render_passage_panel(None, NAMES), c.markdown: closed, c.csv: closed, c.memo: closed}
         for _ in self._fill(run, _session(request)):
             yield {c.run: run, c.table: render_table(run, NAMES)}
         if run.state == "error":
-            yield {c.run: run, c.table: render_table(run, NAMES), c.markdown: closed, c.csv: closed}
+            yield {c.run: run, c.table: render_table(run, NAMES), c.markdown: closed, c.csv: closed, c.memo: closed}
             return
         stamp = f"comparison-{datetime.now():%Y%m%d-%H%M%S}"
         markdown = self.engine.export_text(f"{stamp}.md", compare_markdown(run, NAMES))
         table = self.engine.export_text(f"{stamp}.csv", compare_csv(run, NAMES))
+        memo = self.engine.export_comparison_memo(run, NAMES)
         yield {c.run: run, c.table: render_table(run, NAMES),
-               c.markdown: gr.update(value=markdown, interactive=True), c.csv: gr.update(value=table, interactive=True)}
+               c.markdown: gr.update(value=markdown, interactive=True), c.csv: gr.update(value=table, interactive=True),
+               c.memo: gr.update(value=memo, interactive=True)}
 
     def _fill(self, run: CompareRun, session: str) -> Iterator[None]:
         """Put each row into ``run`` as the engine reports it, yielding after each; then set how the
@@ -286,35 +302,39 @@ class Handlers:
         return render_passage_panel(run, NAMES, index)
 
     # -- library --------------------------------------------------------------------------------
-    def _library_views(self, juris: str, doc_type: str, origin: str, topic: str, status: str,
+    def _library_views(self, juris: str, doc_type: str, origin: str, topic: str, status: str, stale: str,
                        picked: str | None = None) -> Updates:
         """The library table as filtered, and the picker listing every document (keeping ``picked``)."""
         documents = self.engine.documents()
         lib = self.page.library
         table = render.render_library(documents, juris or None, doc_type or None, origin or None,
-                                      topic or None, status or None)
+                                      topic or None, status or None, stale or None)
         choices = [(choice_label(documents, sid), sid) for sid, _ in render.filter_documents(documents)]
         return {lib.table: table, lib.pick: gr.update(choices=choices, value=picked if picked in documents else None)}
 
-    def filter_library(self, juris: str, doc_type: str, origin: str, topic: str, status: str) -> str:
+    def filter_library(self, juris: str, doc_type: str, origin: str, topic: str, status: str, stale: str) -> str:
         return render.render_library(self.engine.documents(), juris or None, doc_type or None, origin or None,
-                                     topic or None, status or None)
+                                     topic or None, status or None, stale or None)
 
     def add_files(self, files: list[str] | None, juris: str, doc_type: str, origin: str, topic: str, status: str,
-                  picked: str | None, progress: gr.Progress = gr.Progress()) -> Updates:
+                  stale: str, picked: str | None, progress: gr.Progress = gr.Progress()) -> Updates:
         """Add each uploaded file in turn (the loader decides what it accepts), then pick the last
         one added."""
         lib = self.page.library
         paths = [Path(f if isinstance(f, str) else getattr(f, "name", str(f))) for f in (files or [])]
         lines: list[tuple[str, str]] = []
         added_id = None
+        def ocr_page(path: Path, done: int, total: int) -> None:
+            progress((done, total), desc=f"Reading the scanned pages of {path.name} (OCR)", unit="page")
+
         for path in progress.tqdm(paths, desc="Checking and indexing", unit="file"):
-            kind, message = self.engine.add_upload(path, path.name)
+            kind, message = self.engine.add_upload(path, path.name, on_ocr_page=ocr_page)
             lines.append((kind, message))
             if kind == "ok":
                 added_id = self._upload_id(path.name) or added_id
         return {lib.upload_status: render.render_notice(lines),
-                **self._library_views(juris, doc_type, origin, topic, status, added_id or picked), lib.upload: None}
+                **self._library_views(juris, doc_type, origin, topic, status, stale, added_id or picked),
+                lib.upload: None}
 
     def _upload_id(self, name: str) -> str | None:
         """The source_id of the user document stored under the upload's name."""
@@ -335,24 +355,40 @@ class Handlers:
             return render.render_notice([("error", f"Cannot read the document: {first_line(error)}")])
         return render.render_document(source_id, documents[source_id], chunks)
 
+    def card_editor(self, source_id: str | None) -> dict:
+        """The picked document's card as YAML to check; editable only for a document the user added."""
+        text = self.engine.card_yaml(source_id)
+        return gr.update(value=text, interactive=bool(text))
+
+    def confirm_card(self, source_id: str | None, text: str, juris: str, doc_type: str, origin: str, topic: str,
+                     status: str, stale: str) -> Updates:
+        """Save the checked card beside the upload and index it again; the views then show it confirmed."""
+        lib = self.page.library
+        kind, message = self.engine.confirm_card(source_id, text)
+        updates: Updates = {lib.card_status: render.render_notice([(kind, message)])}
+        if kind == "ok":
+            updates |= {**self._library_views(juris, doc_type, origin, topic, status, stale, source_id),
+                        lib.document: self.view_document(source_id), lib.card_editor: self.engine.card_yaml(source_id)}
+        return updates
+
     def remove_document(self, source_id: str | None, juris: str, doc_type: str, origin: str, topic: str,
-                        status: str) -> Updates:
+                        status: str, stale: str) -> Updates:
         lib = self.page.library
         if not source_id:
             return {lib.remove_status: render.render_notice([("error", "Choose a document you added first.")])}
         kind, message = self.engine.remove_user_document(source_id)
         kept = source_id if kind == "error" else None
         updates: Updates = {lib.remove_status: render.render_notice([(kind, message)]),
-                            **self._library_views(juris, doc_type, origin, topic, status, kept)}
+                            **self._library_views(juris, doc_type, origin, topic, status, stale, kept)}
         if kind == "ok":
             updates[lib.document] = render.render_document("", None, [])
         return updates
 
-    def timeline_view(self, juris: str, doc_type: str, origin: str, topic: str, status: str,
+    def timeline_view(self, juris: str, doc_type: str, origin: str, topic: str, status: str, stale: str,
                       picked: str | None) -> str:
         """The timeline follows the library filters, so a point clicked is always one the picker lists."""
         shown = dict(render.filter_documents(self.engine.documents(), juris or None, doc_type or None,
-                                             origin or None, topic or None, status or None))
+                                             origin or None, topic or None, status or None, stale or None))
         return render_timeline(shown, picked, NAMES)
 
     def pick_from_timeline(self, evt: gr.EventData) -> Updates:
@@ -386,7 +422,8 @@ class Handlers:
         return {self.page.llm: current, self.page.model.status: render.render_notice([("error", problem)]) + kept,
                 self.page.ask.model_line: kept}
 
-    def on_load(self, juris: str, doc_type: str, origin: str, topic: str, status: str, spec: str) -> Updates:
+    def on_load(self, juris: str, doc_type: str, origin: str, topic: str, status: str, stale: str,
+                spec: str) -> Updates:
         model_status = render_model_status(spec, *self.engine.describe(spec))
-        return {**self._library_views(juris, doc_type, origin, topic, status),
+        return {**self._library_views(juris, doc_type, origin, topic, status, stale),
                 self.page.ask.model_line: model_status, self.page.model.status: model_status}

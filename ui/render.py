@@ -11,11 +11,13 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from assistant import prompts
+from assistant import prompts, staleness
+from assistant.citation_formats import STYLE_NAMES, citation_formats, preferred_style
+from assistant.notices import CARD_NOTES, CONFLICT_NOTE, DISCLAIMER, REFUSAL_HEADINGS
 from assistant.types import Answer, Citation
 from assistant.cards import (
     CARD_LABELS,
@@ -35,29 +37,7 @@ EXAMPLE_QUESTIONS: tuple[str, ...] = (
     "What did the Guangzhou Internet Court decide in the Ultraman case?",
 )
 
-DISCLAIMER = (
-    "Research aid, not legal advice. Answers are drawn only from the documents in this library; "
-    "always read the cited sources."
-)
-
-# Said under an answer whose lines were stated from case cards, so a reader knows where they come from.
 UPLOAD_NOTE = prompts.UPLOAD_NOTE_EN
-CONFLICT_NOTE = ("A document you uploaded disagrees with the library's record of this case. The answer shows both "
-                 "and does not treat the upload as what the court decided.")
-CARD_NOTES = {
-    "card": "Stated from the case card; each line cites the paragraph it comes from.",
-    "card+model": "The first lines are stated from the case card, each citing the paragraph it comes from; "
-                  "the rest is the model's reading of the sources.",
-    "quote": "Quoted word for word from the sources: none of the sentences the model wrote could be verified, "
-             "so the passages' own sentences that bear on the question are shown instead.",
-}
-
-REFUSAL_HEADINGS = {
-    "not_covered": "Not covered by the library",
-    "unverified": "No verifiable answer",
-    "sources_silent": "The sources do not say",
-    "not_decided": "Not decided yet",
-}
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 
@@ -303,11 +283,27 @@ def _pinpoint(value: str) -> str:
     return re.sub(r"(?<=\d)\s*-\s*(?=¶?\d)", "–", tail)
 
 
-def render_case_card(card: dict[str, str], cited: set[int] | None = None, folded: bool = True) -> str:
+# How a card's heading says where it came from (``card_origin``); a curated card says nothing.
+CARD_ORIGIN_NOTES = {"extracted": "extracted from the text by rules, check it", "confirmed": "confirmed by you"}
+
+
+def ocr_badge(metadata: dict[str, Any]) -> str:
+    """A badge on a passage whose page was a scan read by OCR, with how sure the reading was."""
+    if not metadata.get("ocr"):
+        return ""
+    return (f'<span class="ca-badge-ocr" title="This page was a scan: its text was read by OCR and may hold '
+            f'misread characters">OCR · {float(metadata.get("ocr_confidence") or 0):.0%} confidence</span>')
+
+
+def render_case_card(card: dict[str, str], cited: set[int] | None = None, folded: bool = True,
+                     origin: str | None = None) -> str:
     """The card as label / value / pinpoint rows. Rows whose pinpoint names a ``cited`` paragraph
-    are marked, and a folded card opens when one is, so the fact behind a citation is in view."""
+    are marked, and a folded card opens when one is, so the fact behind a citation is in view.
+    ``origin`` (``card_origin``) is said in the heading: an extracted card is to be checked."""
     if not card:
         return ""
+    heading = "Case card" + (f' <span class="ca-card-origin ca-card-{esc(origin)}">{esc(CARD_ORIGIN_NOTES[origin])}'
+                             "</span>" if origin in CARD_ORIGIN_NOTES else "")
     rows, hit = [], False
     for name, value in card.items():
         marked = bool(cited and cited & set(pinpoint_paragraphs(value)))
@@ -317,8 +313,8 @@ def render_case_card(card: dict[str, str], cited: set[int] | None = None, folded
                     f'<span class="ca-pin">{esc(_pinpoint(value))}</span></td></tr>')
     table = f'<table class="ca-casecard">{"".join(rows)}</table>'
     if not folded:
-        return f'<div class="ca-casecard-box"><div class="ca-section">Case card</div>{table}</div>'
-    return f'<details class="ca-casecard-box"{" open" if hit else ""}><summary>Case card</summary>{table}</details>'
+        return f'<div class="ca-casecard-box"><div class="ca-section">{heading}</div>{table}</div>'
+    return f'<details class="ca-casecard-box"{" open" if hit else ""}><summary>{heading}</summary>{table}</details>'
 
 
 def _meta_list(metadata: dict[str, Any], locator: str | None = None) -> str:
@@ -351,16 +347,27 @@ def render_citation(citation: Citation, passages: Sequence[Passage], turn_index:
     classes = "ca-card ca-citation" + (" ca-focus" if focus else "")
     # A cited card passage is the card already; any other passage of a case shows the card under it.
     card = "" if citation.locator == CARD_LOCATOR else render_case_card(
-        case_card(metadata), paragraph_numbers(str(metadata.get("paragraph") or "")))
+        case_card(metadata), paragraph_numbers(str(metadata.get("paragraph") or "")), origin=metadata.get("card_origin"))
     return (
         f'<div class="{classes}" id="ca-cite-{turn_index}-{citation.n}" data-n="{citation.n}">'
         f'<div class="ca-card-head"><span class="ca-num">[{citation.n}]</span> '
-        f'<span class="ca-title">{esc(citation.title)}</span> {state}{status_badge(metadata)}</div>'
+        f'<span class="ca-title">{esc(citation.title)}</span> {state}{status_badge(metadata)}{ocr_badge(metadata)}</div>'
         f"{_meta_list(metadata, citation.locator)}"
-        f'<blockquote class="ca-passage">{body}</blockquote>{card}'
+        f'<blockquote class="ca-passage">{body}</blockquote>{card}{_cite_as(citation, metadata)}'
         f'<div class="ca-card-foot">{link(metadata.get("source_url"))}'
         f'<span class="ca-sid">{esc(citation.source_id)}</span></div></div>'
     )
+
+
+def _cite_as(citation: Citation, metadata: dict[str, Any]) -> str:
+    """The source in its jurisdiction's citation style, with a "Copy citation" button. The text rides
+    in a data attribute (escaped like any other text); the panel's script copies it."""
+    text = citation_formats(replace(citation, metadata=metadata))["preferred"]
+    style = STYLE_NAMES[preferred_style(str(metadata.get("jurisdiction") or ""))]
+    return (f'<div class="ca-cite-as"><span class="ca-sub">Cite as ({esc(style)}):</span> '
+            f'<span class="ca-cite-text">{esc(text)}</span> '
+            f'<button type="button" class="ca-copy-cite" data-copy-citation="{esc(text)}" '
+            f'title="Copy this {esc(style)} citation">Copy citation</button></div>')
 
 
 def render_passage(passage: Passage, rank: int) -> str:
@@ -441,9 +448,11 @@ def _status_matches(meta: dict[str, Any], status: str) -> bool:
 
 def filter_documents(documents: dict[str, dict[str, Any]], jurisdiction: str | None = None,
                      doc_type: str | None = None, origin: str | None = None, topic: str | None = None,
-                     status: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+                     status: str | None = None, stale: str | None = None) -> list[tuple[str, dict[str, Any]]]:
     """The documents that pass every given filter, users' own first. ``status`` is STATUS_FINAL or
-    STATUS_NOT_FINAL (see :func:`is_final`); a document without a status passes neither."""
+    STATUS_NOT_FINAL (see :func:`is_final`); a document without a status passes neither. ``stale`` is
+    an age ("6m"): only entries last checked (``as_of``) longer ago pass."""
+    checked_before = staleness.cutoff(stale) if stale else None
     rows = []
     for source_id, entry in documents.items():
         meta = entry.get("meta") or {}
@@ -457,10 +466,23 @@ def filter_documents(documents: dict[str, dict[str, Any]], jurisdiction: str | N
             continue
         if status and not _status_matches(meta, status):
             continue
+        if checked_before and not staleness.is_stale(entry, checked_before):
+            continue
         rows.append((source_id, entry))
     rows.sort(key=lambda row: (row[1].get("origin") != "user", str((row[1].get("meta") or {}).get("jurisdiction") or "~"),
                                str((row[1].get("meta") or {}).get("date") or ""), row[0]))
     return rows
+
+
+def _upload_marks(entry: dict[str, Any]) -> str:
+    """Under an upload's title in the library list: pages read by OCR, a card still to be checked."""
+    marks = []
+    if entry.get("ocr_pages"):
+        pages = len(entry["ocr_pages"])
+        marks.append(f"{_plural(pages, 'page')} read by OCR (lowest confidence {min(entry['ocr_pages'].values()):.0%})")
+    if (entry.get("meta") or {}).get("card_origin") == "extracted":
+        marks.append("card extracted from the text: check it")
+    return "".join(f'<div class="ca-upload-mark">{esc(mark)}</div>' for mark in marks)
 
 
 def _set_aside_mark(count: int) -> str:
@@ -469,8 +491,8 @@ def _set_aside_mark(count: int) -> str:
 
 def render_library(documents: dict[str, dict[str, Any]], jurisdiction: str | None = None,
                    doc_type: str | None = None, origin: str | None = None, topic: str | None = None,
-                   status: str | None = None) -> str:
-    rows = filter_documents(documents, jurisdiction, doc_type, origin, topic, status)
+                   status: str | None = None, stale: str | None = None) -> str:
+    rows = filter_documents(documents, jurisdiction, doc_type, origin, topic, status, stale)
     total_chunks = sum(int(e.get("chunks") or 0) for e in documents.values())
     summary = (f'<div class="ca-lib-summary">{len(rows)} of {len(documents)} documents shown · '
                f"{total_chunks} passages indexed</div>")
@@ -493,7 +515,7 @@ def render_library(documents: dict[str, dict[str, Any]], jurisdiction: str | Non
         body.append(
             "<tr>"
             f'<td class="ca-doc-title">{esc(meta.get("title") or source_id)}<div class="ca-sid">{esc(source_id)}</div>'
-            f"{warning}</td>"
+            f"{warning}{_upload_marks(entry)}</td>"
             f'<td>{esc(meta.get("jurisdiction") or "—")}</td>'
             f'<td>{esc(meta.get("doc_type") or "—")}</td>'
             f'<td>{esc(meta.get("court_or_body") or "—")}</td>'
@@ -515,10 +537,10 @@ def render_document(source_id: str, entry: dict[str, Any] | None, chunks: Sequen
     if entry is None:
         return '<p class="ca-muted">Choose a document to read its indexed text.</p>'
     meta = entry.get("meta") or {}
-    card = render_case_card(case_card(meta), folded=False)
+    card = render_case_card(case_card(meta), folded=False, origin=meta.get("card_origin"))
     set_aside = set_aside_locators(entry)
     items = "".join(
-        _render_chunk(locator, text, locator in set_aside)
+        _render_chunk(locator, text, locator in set_aside, _ocr_confidence(entry, locator))
         for locator, text in chunks if not (card and locator == CARD_LOCATOR)  # shown above already
     ) or '<p class="ca-muted">No indexed text.</p>'
     return (f'<div class="ca-docview"><div class="ca-panel-title">{esc(meta.get("title") or source_id)}</div>'
@@ -536,8 +558,17 @@ def _set_aside_warning(locators: Sequence[str]) -> str:
             f"They are never used as evidence.<ul>{items}</ul></div>")
 
 
-def _render_chunk(locator: str, text: str, set_aside: bool) -> str:
+def _ocr_confidence(entry: dict[str, Any], locator: str) -> float | None:
+    """The OCR confidence of the page a passage ("p. 2, part 1") stands on, if OCR read that page."""
+    page = re.match(r"p\. (\d+)", locator)
+    confidence = (entry.get("ocr_pages") or {}).get(page.group(1)) if page else None
+    return float(confidence) if confidence is not None else None
+
+
+def _render_chunk(locator: str, text: str, set_aside: bool, ocr_confidence: float | None = None) -> str:
     badge, extra = (' <span class="ca-badge-setaside">set aside</span>', " ca-chunk-setaside") if set_aside else ("", "")
+    if ocr_confidence is not None:
+        badge += " " + ocr_badge({"ocr": True, "ocr_confidence": ocr_confidence})
     return (f'<div class="ca-chunk{extra}"><div class="ca-sub">{esc(locator)}{badge}</div>'
             f'<div class="ca-chunk-text">{esc(text)}</div></div>')
 

@@ -82,6 +82,13 @@ details.ca-more > summary { cursor: pointer; font-size: .85rem; color: var(--bod
 .ca-upload-note, .ca-badge-upload { font-size: .68rem; padding: .05rem .35rem; border-radius: 999px; background: #fff4d6; color: #7a5200; border: 1px solid #e8cf8a; margin-left: .25rem; white-space: nowrap; }
 .ca-conflict-note { font-size: .8rem; color: #7a3a00; background: #fff1e6; border-left: 3px solid #e08a3c; padding: .2rem .5rem; margin-top: .3rem; }
 
+/* the citation in its jurisdiction's style, and the button that copies it */
+.ca-cite-as { font-size: .8rem; margin: .35rem 0; overflow-wrap: anywhere; }
+.ca-cite-text { font-family: Georgia, "Times New Roman", serif; }
+button.ca-copy-cite { margin-left: .3rem; font: inherit; font-size: .75rem; padding: .05rem .45rem; cursor: pointer;
+  border: 1px solid var(--border-color-primary, #ccc); border-radius: 6px; background: var(--background-fill-secondary, #f5f5f5); color: inherit; }
+button.ca-copy-cite:hover { border-color: #2e6bd8; }
+
 /* case card: one row per fact, its paragraph small */
 .ca-casecard-box { margin: .35rem 0; font-size: .82rem; }
 details.ca-casecard-box > summary { cursor: pointer; color: var(--body-text-color-subdued, #555); }
@@ -121,6 +128,15 @@ table.ca-library th { position: sticky; top: 0; background: var(--background-fil
   border-radius: 8px; background: #fff7e6; font-size: .86rem; }
 .ca-setaside-warning ul { margin: .25rem 0 0 0; padding-left: 1.1rem; }
 .dark .ca-setaside-warning { background: #3a2a0c; }
+
+/* uploads: pages read by OCR, and a card extracted by rules that the user has not yet confirmed */
+.ca-badge-ocr { display: inline-block; margin-left: .3rem; font-size: .68rem; padding: .05rem .35rem; border-radius: 999px;
+  background: #e8eefc; color: #264a9c; border: 1px solid #b9c8ef; white-space: nowrap; vertical-align: middle; }
+.ca-upload-mark { font-size: .75rem; color: #264a9c; margin-top: .15rem; }
+.ca-card-origin { font-size: .7rem; text-transform: none; letter-spacing: 0; padding: .02rem .35rem; border-radius: 999px;
+  margin-left: .3rem; }
+.ca-card-extracted { background: #fff3d6; color: #8a4f00; border: 1px solid #f0b54a; }
+.ca-card-confirmed { background: #e3f3e8; color: #1d6b3a; border: 1px solid #b5dcc2; }
 .ca-docview .ca-chunk-setaside { background: #fff7e6; border-left: 3px solid #e08e0b; padding-left: .5rem; }
 .dark .ca-docview .ca-chunk-setaside { background: #3a2a0c; }
 .ca-badge-setaside { font-size: .68rem; padding: .05rem .35rem; border-radius: 999px; background: #fde2b8; color: #8a4f00;
@@ -193,5 +209,31 @@ SOURCES_JS = r"""
 watch('value', function () {
   var focused = element.querySelector('.ca-focus');
   if (focused) { focused.scrollIntoView({block: 'nearest'}); }
+});
+// "Copy citation": the button carries its citation in data-copy-citation. The clipboard API needs a
+// secure context (localhost is one); a page served over plain http elsewhere falls back to execCommand.
+element.addEventListener('click', function (ev) {
+  var button = ev.target.closest('[data-copy-citation]');
+  if (!button || !element.contains(button)) { return; }
+  ev.preventDefault();
+  var text = button.getAttribute('data-copy-citation');
+  var copied = function () {
+    button.textContent = 'Copied';
+    setTimeout(function () { button.textContent = 'Copy citation'; }, 1500);
+  };
+  var byHand = function () {
+    var area = document.createElement('textarea');
+    area.value = text;
+    document.body.appendChild(area);
+    area.select();
+    var ok = document.execCommand('copy');
+    area.remove();
+    if (ok) { copied(); }
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).then(copied, byHand);
+  } else {
+    byHand();
+  }
 });
 """

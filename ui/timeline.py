@@ -63,11 +63,13 @@ class TimelinePoint:
     jurisdiction: str
     outcome: str  # one of OUTCOMES, or OTHER
     status: str  # "final · current to 2026-11-29"
+    added: str = ""  # for an upload: "Added by you", and whether its date was read from its text
 
     @property
     def hover(self) -> str:
         return (f"{self.title}\n{self.court} · {self.decided.isoformat()}\n"
-                f"Outcome: {OUTCOME_LABELS[self.outcome]}" + (f"\nStatus: {self.status}" if self.status else ""))
+                f"Outcome: {OUTCOME_LABELS[self.outcome]}" + (f"\nStatus: {self.status}" if self.status else "")
+                + (f"\n{self.added}" if self.added else ""))
 
 
 def _date(value: Any) -> dt.date | None:
@@ -75,6 +77,15 @@ def _date(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(str(value or "")[:10])
     except ValueError:
         return None
+
+
+def _added(entry: Mapping[str, Any]) -> str:
+    """How the hover names an upload: the user added it, and its card (with the date plotted) may
+    have been read from its text by rules, not yet checked."""
+    if entry.get("origin") != "user":
+        return ""
+    extracted = (entry.get("meta") or {}).get("card_origin") == "extracted"
+    return "Added by you" + (": date and card read from its text, check them" if extracted else "")
 
 
 def outcome_of(meta: Mapping[str, Any]) -> str:
@@ -98,7 +109,7 @@ def timeline_points(documents: Mapping[str, Mapping[str, Any]]) -> tuple[list[Ti
             continue
         points.append(TimelinePoint(source_id, str(meta.get("title") or source_id), str(meta.get("court_or_body") or ""),
                                     decided, str(meta.get("jurisdiction") or NO_JURISDICTION), outcome_of(meta),
-                                    status_text(meta)))
+                                    status_text(meta), _added(entry)))
     points.sort(key=lambda p: (p.decided, p.source_id))
     return points, undated
 
