@@ -94,6 +94,23 @@ def test_a_refusal_names_the_jurisdiction_and_takes_no_position() -> None:
     assert refusal_text("UK") == "The library has nothing on this for the United Kingdom."
     assert refusal_text("CN") == "The library has nothing on this for China."
     assert "英国" in refusal_text("UK", "zh")
+    # Passages were read but the answer failed the checker: not "nothing on this".
+    assert refusal_text("UK", "en", "unverified") == ("The library's passages for the United Kingdom were read, "
+                                                      "but no answer from them could be verified.")
+    assert refusal_text("UK", "en", "sources_silent") == "The library's sources for the United Kingdom do not answer this."
+
+
+def test_the_sides_of_a_comparison_are_its_cases_or_else_its_jurisdictions() -> None:
+    from assistant.sides import sides_of
+
+    label = {"li": "Li v. Liu", "prague": "S. Š. v TAUBEL LEGAL"}.get
+    cases = sides_of("How did Li v. Liu and the Prague case differ?", ["li", "prague"], label)
+    assert [(s.label, s.cases) for s in cases] == [("Li v. Liu", ["li"]), ("S. Š. v TAUBEL LEGAL", ["prague"])]
+    places = sides_of("How do the Korean and US registration rules compare?", [], label)
+    assert [(s.label, s.filters.jurisdiction) for s in places] == [("the United States", "US"), ("South Korea", "KR")]
+    assert "Korean" not in places[0].question and " US " not in places[1].question  # each asked alone
+    assert sides_of("What did Li v. Liu award?", ["li"], label) == []
+    assert sides_of("Can AI art be protected in the US?", [], label) == []
 
 
 # -- rows -------------------------------------------------------------------------------------

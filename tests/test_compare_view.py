@@ -216,3 +216,14 @@ def test_the_jurisdictions_offered_are_the_library_s_or_all_when_it_cannot_be_re
 
     engine.library.documents = broken
     assert engine.compare_jurisdictions() == list(JURISDICTIONS)
+
+
+def test_not_covered_and_could_not_be_verified_differ_in_words_and_label() -> None:
+    from assistant.sides import refusal_text
+
+    unverified = CompareRow("US", "United States", refused=True, answer=refusal_text("US", "en", "unverified"),
+                            passages=[THALER], done=True, refusal_reason="unverified")
+    html = render_table(run_of(cn_row(), unverified, uk_refused()), NAMES)
+    assert "Could not be verified" in html and "Not covered by the library" in html
+    assert "were read, but no answer from them could be verified" in html
+    assert "has nothing on this for the United States" not in html

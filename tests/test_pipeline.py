@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant import prompts
 from assistant.config import Settings
 from assistant.index import Library
 from assistant.pipeline import AnswerPipeline
@@ -233,3 +234,37 @@ def test_a_place_the_library_never_mentions_is_refused_before_the_model(pipeline
     refusing = AnswerPipeline(pipeline.retriever, no_model, pipeline.checker, pipeline.selector, pipeline.gate_settings)
     answer = refusing.ask("What is the limitation period for patent infringement suits in Brazil?")
     assert answer.refused and answer.refusal_reason == "not_covered"
+
+
+@pytest.mark.slow
+def test_a_situation_is_answered_from_the_rule_that_governs_it(pipeline: AnswerPipeline) -> None:
+    answer = pipeline.ask("We're a lab training a model purely for in-house research; do the Interim Measures "
+                          "already apply to us?")
+    assert not answer.refused, answer.to_json()
+    assert {c.source_id for c in answer.citations} == {"cn-genai-interim-measures-2023"}
+    assert "public" in answer.answer  # the scope condition that decides the asker's case
+    assert "already apply to you" not in answer.answer
+
+
+@pytest.mark.slow
+def test_a_long_story_is_judged_by_its_legal_question_not_refused_by_the_gate(pipeline: AnswerPipeline) -> None:
+    answer = pipeline.ask(
+        "I'm a hobby illustrator and I live in Suzhou. Last spring I spent a whole weekend in Midjourney, going "
+        "through dozens of rounds of prompts, and then retouched the result in Photoshop. I posted it on my "
+        "Xiaohongshu account. A local cafe has now printed it on its menus and cups without asking me. "
+        "Is an image I made this way protected by copyright in China?")
+    assert answer.refusal_reason != "not_covered", answer.to_json()
+
+
+@pytest.mark.slow
+def test_a_two_jurisdiction_comparison_answers_both_sides_each_from_its_own(pipeline: AnswerPipeline) -> None:
+    answer = pipeline.ask("How do the Korean and US registration rules for AI-assisted works compare?")
+    lines = answer.answer.split("\n")
+    assert lines[0] == prompts.SIDES_LEAD_EN and len(lines) == 3, answer.answer
+    by_side = {line.split(":", 1)[0]: line for line in lines[1:]}
+    assert set(by_side) == {"the United States", "South Korea"}
+    jurisdiction = {c.n: c.metadata.get("jurisdiction") for c in answer.citations}
+    for side, code in (("the United States", "US"), ("South Korea", "KR")):
+        markers = {int(n) for n in re.findall(r"\[(\d+)\]", by_side[side])}
+        assert all(jurisdiction[n] == code for n in markers), (side, answer.to_json())
+    assert answer.citations, answer.answer

@@ -24,7 +24,10 @@ if TYPE_CHECKING:
     from assistant.compare import CompareRow
 
 DEFAULT_JURISDICTIONS = ("CN", "US", "UK", "EU")
-REFUSAL_HEADINGS = {**render.REFUSAL_HEADINGS, "refused": "No answer from the library"}
+# "Not covered" is the gate (no passage on point, no model call); a row whose passages were read
+# and whose answer failed the checker is "could not be verified", never "nothing on this".
+REFUSAL_HEADINGS = {**render.REFUSAL_HEADINGS, "unverified": "Could not be verified",
+                    "refused": "No answer from the library"}
 # A cell that starts like this is a formula to a spreadsheet; a document could smuggle one in.
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 
