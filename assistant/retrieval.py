@@ -305,9 +305,13 @@ class HybridRetriever(BaseModel):
         paragraphs a case card line names)."""
         links = self.links()
         wanted = set(numbers)
-        return [_passage(links.view.ids[row], links.view.texts[row], links.view.metadatas[row])
-                for row in links.rows.get(source_id, [])
-                if paragraph_numbers(str(links.view.metadatas[row].get("paragraph", ""))) & wanted]
+        rows = links.rows.get(source_id, [])
+        metadatas = links.view.metadatas
+        chosen = [row for row in rows if paragraph_numbers(str(metadatas[row].get("paragraph", ""))) & wanted]
+        if not chosen:  # a PDF's card lines cite pages ("(p. 2)"), its chunks carry page numbers
+            chosen = [row for row in rows if not metadatas[row].get("paragraph")
+                      and paragraph_numbers(str(metadatas[row].get("page", ""))) & wanted]
+        return [_passage(links.view.ids[row], links.view.texts[row], metadatas[row]) for row in chosen]
 
     def _dense(self, query: str, filters: SearchFilters, view: LexicalView,
                allowed: np.ndarray | None) -> list[tuple[str, str, dict[str, Any], float]]:
