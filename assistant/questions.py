@@ -101,7 +101,9 @@ def coverage(question: str, passages: list[Passage], vocabulary: Container[str] 
         return 1.0
     found: set[str] = set()
     for passage in passages:
-        found |= set(tokenize(f"{passage.title} {passage.locator} {passage.text}"))
+        text = f"{passage.title} {passage.locator} {passage.text}"
+        # A Chinese passage is matched by its glossary English, as a Chinese question is.
+        found |= set(tokenize(text)) | (set(tokenize(to_english(text))) if has_chinese(text) else set())
     return len(wanted & found) / len(wanted)
 
 
@@ -157,7 +159,8 @@ def asks_reasoning(question: str) -> bool:
 # Answer types: what a sentence that answers must contain.
 _ASKS_TYPE: dict[str, re.Pattern[str]] = {
     "amount": re.compile(r"\bhow much\b|\b(?:award|damages|compensation|fine|paid|pay|amount|sum|fee)\w*|赔偿|多少钱|金额|罚款|判赔", re.I),
-    "date": re.compile(r"\bwhen\b|\bwhat (?:date|day|year)\b|\bwhich (?:date|day|year)\b|何时|什么时候|哪天|哪一天|日期|哪年", re.I),
+    "date": re.compile(r"\bwhen\b|\bwhat (?:date|day|year)\b|\bwhich (?:date|day|year)\b|\bdeadline\b|何时|什么时候|哪天|哪一天|"
+                       r"日期|哪年|期限", re.I),
     "court": re.compile(r"\b(?:which|what) (?:court|body|tribunal|office)\b|哪个法院|哪家法院|什么法院", re.I),
     "person": re.compile(r"\bwho\b|\bwhich (?:judge|party|person|artist|company)\b|谁|哪位", re.I),
     "place": re.compile(r"\bwhere\b|\b(?:which|what) (?:platform|website|site|app)\b|哪里|哪个平台|什么平台|在哪", re.I),

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.config import QuoteSettings
+from assistant.questions import answer_types, is_situation, types_in
+from assistant.support import names_in, words_in
 from assistant.text import QUESTION_WORDS, bilingual_tokens, has_chinese, split_sentences, to_english, tokenize
 from assistant.types import Passage
 
@@ -65,7 +67,7 @@ class QuoteSelector:
             similarity = shares
         relevance = 0.5 * shares + 0.5 * similarity
         bearing = (shares >= knobs.min_share) & (similarity >= knobs.min_similarity)
-        if not bearing.any():
+        if not bearing.any() or self._names_missing(question, passages):
             return []
         order = [int(i) for i in np.argsort(-relevance, kind="stable") if bearing[i]]
         best = relevance[order[0]]
@@ -78,4 +80,17 @@ class QuoteSelector:
             if quotes and chinese != has_chinese(sentence) and any(chinese == has_chinese(q.sentence) for q in quotes):
                 continue  # one language is enough once the question's own language is quoted
             quotes.append(Quote(sentence, passage, float(relevance[index])))
-        return quotes
+        # A question asking for a date, an amount, a court… is not answered by quotes holding none.
+        held = set().union(*(types_in(q.sentence) for q in quotes))
+        return quotes if answer_types(question) <= held else []
+
+    @staticmethod
+    def _names_missing(question: str, passages: list[Passage]) -> bool:
+        """Whether the question names someone or something no passage names ("the Advocate
+        General", "the Bundesgerichtshof"): the sources are then about something else, and quoting
+        them would look like an answer. A user's own story names things no source could."""
+        if is_situation(question):
+            return False
+        named = names_in(question)
+        found = set().union(*(words_in(f"{p.title} {p.text}") for p in passages)) if passages else set()
+        return bool(named - found)

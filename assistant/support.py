@@ -320,9 +320,15 @@ _WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b|什么|�
                  re.IGNORECASE)
 
 
+_A_QUESTION = re.compile(r"(?:[?？]|吗)\s*(?:\[\d+(?:\s*[,，]\s*\d+)*\]\s*)*[?？.。]?\s*$")
+
+
 def restates_question(statement: str, question: str) -> bool:
     """Whether the statement only restates a wh-question ("Why was Li the author?" → "Li was the
-    author"): none of its content words is new. A yes/no question may be answered in its own words."""
+    author"): none of its content words is new. A yes/no question may be answered in its own words,
+    but a sentence that is itself a question ("你可以主张…吗？") answers nothing."""
+    if _A_QUESTION.search(statement):
+        return True
     if not question or not _WH.search(question):
         return False
     said = bilingual_tokens(statement) - STOPWORDS - GENERIC_WORDS

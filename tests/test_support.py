@@ -107,3 +107,11 @@ def test_content_free_and_question_restating_sentences_fail(checker: CitationChe
 def test_a_verbatim_copy_is_recognised_and_a_fragment_is_not() -> None:
     assert verbatim_in("The court fee of RMB 50 was borne by the defendant.", REMEDIES)
     assert not verbatim_in("The court fee was borne.", REMEDIES)
+
+
+def test_a_sentence_that_is_itself_a_question_answers_nothing() -> None:
+    from assistant.support import restates_question
+
+    assert restates_question("你可以主张这些提示词本身受著作权保护吗 [1][2]？", "")
+    assert restates_question("Did Congress amend the Copyright Act after Thaler [1]?", "")
+    assert not restates_question("The court awarded RMB 500 [1].", "How much was awarded?")
