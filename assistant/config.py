@@ -78,6 +78,12 @@ class EvidenceSettings(BaseModel):
         3, ge=1, le=10, description="Most passages the model reads: three beat four on citation precision "
         "(0.975 against 0.859), RESULTS.md §Answers.")
     candidates: int = Field(6, ge=1, description="Retrieved passages the selector considers. Set by hand.")
+    situation_two_steps: bool = Field(
+        False, description="Answer a question about the asker's own situation in two steps: the governing rule, "
+        "then one sentence applying it (prompts.SITUATION_RULE_*, checked by CitationChecker.applies), reading "
+        "whole paragraphs. Off by default: with the default 1.5B model it raised the false refusals of the "
+        "user-worded situations from 0.48 to 0.62 (it copied the worked example's names into the rule sentence); "
+        "RESULTS.md §Questions as people ask them. Worth trying with a larger model.")
     situation_sources: int = Field(
         2, ge=1, le=5, description="A question about the asker's own situation, and each side of a comparison, reads the "
         "whole best paragraph of at most this many documents, not excerpts: a rule's conditions must not be cut. "

@@ -237,8 +237,10 @@ def test_a_place_the_library_never_mentions_is_refused_before_the_model(pipeline
 
 
 @pytest.mark.slow
-def test_a_situation_is_answered_from_the_rule_that_governs_it(pipeline: AnswerPipeline) -> None:
-    answer = pipeline.ask("We're a lab training a model purely for in-house research; do the Interim Measures "
+def test_a_situation_is_answered_from_the_rule_that_governs_it(library_settings: Settings, library: Library) -> None:
+    settings = library_settings.model_copy(deep=True)
+    settings.evidence.situation_two_steps = True
+    answer = AnswerPipeline.from_settings(settings, library).ask("We're a lab training a model purely for in-house research; do the Interim Measures "
                           "already apply to us?")
     assert not answer.refused, answer.to_json()
     assert {c.source_id for c in answer.citations} == {"cn-genai-interim-measures-2023"}
