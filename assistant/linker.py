@@ -230,7 +230,10 @@ class CaseLinker:
             groups = [ids for place, ids in self.anchors.items()
                       if (place in words if place.isascii() else place in folded)]
             placed = set().union(*groups) if groups else set()
-            for code in jurisdictions_named(clause):
+            # A court's city is specific enough within a sentence about rulings ("the courts in
+            # Beijing and Prague"); a country only in a clause that itself speaks of a ruling.
+            countries = jurisdictions_named(clause) if _CASE_WORDS.search(_IDIOMS.sub(" ", clause)) else set()
+            for code in countries:
                 in_country = {s for s, ref in self.documents.items() if ref.is_case and ref.jurisdiction == code}
                 if in_country and not in_country & placed:
                     groups.append(in_country)
