@@ -59,28 +59,30 @@ doctor: install
 	@$(CLI) doctor
 
 bench: model ## run every benchmark in turn (about an hour on 2 cores, more when the machine is shared) and rewrite benchmarks/RESULTS.md
-	@echo ">> [bench 1/11] retrieval: quality, latency, 100k-chunk library"
+	@echo ">> [bench 1/12] retrieval: quality, latency, 100k-chunk library"
 	@$(PY) benchmarks/retrieval.py
-	@echo ">> [bench 2/11] scale: ingest, latency, memory and disk at 1k, 10k, 100k chunks"
+	@echo ">> [bench 2/12] scale: ingest, latency, memory and disk at 1k, 10k, 100k chunks"
 	@$(PY) benchmarks/scale.py
-	@echo ">> [bench 3/11] latency of an answer with the default model"
+	@echo ">> [bench 3/12] latency of an answer with the default model"
 	@$(PY) benchmarks/latency.py
-	@echo ">> [bench 4/11] quality: ours against a plain LangChain RAG, every question"
+	@echo ">> [bench 4/12] quality: ours against a plain LangChain RAG, every question"
 	@$(PY) benchmarks/quality.py --json benchmarks/.cache/quality.json
-	@if test -f benchmarks/soak.py; then echo ">> [bench 5/11] soak"; $(PY) benchmarks/soak.py; \
-	  else echo ">> [bench 5/11] soak: benchmarks/soak.py not present, skipped"; fi
-	@echo ">> [bench 6/11] web soak: 200 turns from 10 sessions against the real server, its memory after each"
+	@if test -f benchmarks/soak.py; then echo ">> [bench 5/12] soak"; $(PY) benchmarks/soak.py; \
+	  else echo ">> [bench 5/12] soak: benchmarks/soak.py not present, skipped"; fi
+	@echo ">> [bench 6/12] web soak: 200 turns from 10 sessions against the real server, its memory after each"
 	@$(PY) benchmarks/web_soak.py
-	@echo ">> [bench 7/11] compare: five-jurisdiction comparisons with the default model"
+	@echo ">> [bench 7/12] compare: five-jurisdiction comparisons with the default model"
 	@$(PY) benchmarks/compare.py
-	@echo ">> [bench 8/11] hostile documents: the injection screen and the answers around what it misses"
+	@echo ">> [bench 8/12] hostile documents: the injection screen and the answers around what it misses"
 	@$(PY) benchmarks/redteam.py
-	@echo ">> [bench 9/11] verification: the answer checker on the labelled development claims"
+	@echo ">> [bench 9/12] verification: the answer checker on the labelled development claims"
 	@$(PY) benchmarks/verification.py
-	@echo ">> [bench 10/11] OCR: pages per minute and character accuracy on scanned pages (English, Chinese)"
+	@echo ">> [bench 10/12] OCR: pages per minute and character accuracy on scanned pages (English, Chinese)"
 	@$(PY) benchmarks/ocr.py
-	@echo ">> [bench 11/11] card extraction: uploads' cards by rules, scored against the curated cards"
+	@echo ">> [bench 11/12] card extraction: uploads' cards by rules, scored against the curated cards"
 	@$(PY) benchmarks/card_extraction.py
+	@echo ">> [bench 12/12] case linking: precision and recall of the cases linked on the user-worded questions"
+	@$(PY) benchmarks/linking.py
 
 clean: ## remove the venv and the data directory (index and model)
 	rm -rf $(VENV) data
