@@ -10,7 +10,7 @@ when nothing the model wrote is supported.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Container, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,10 +206,6 @@ class AnswerPipeline:
             return self._compose(turn, cards, [], [], "card", origins)
         return (yield from self._model_answer(turn, cards, origins))
 
-    def _vocabulary(self) -> Container[str]:
-        """Every word the library uses (its BM25 vocabulary)."""
-        return self.retriever.links().view.bm25.vocabulary
-
     def _case_label(self, case: str, language: str) -> str:
         links = self.retriever.links()
         return case_name(links.view.metadatas[links.rows[case][0]], language) if case in links.rows else case
@@ -260,7 +256,7 @@ class AnswerPipeline:
                 pieces.append(text)
                 yield AnswerEvent("token", text=text)
         if reply.none_relevant and not cards:
-            quotes = self.quotes.run(turn.query, evidence, self._vocabulary())
+            quotes = self.quotes.run(turn.query, evidence)
             if quotes:  # the model judged wrongly, or too cautiously: the sentences that bear on it
                 return self._compose(turn, [], _quoted(quotes, language), [], "quote", origins, evidence=evidence)
             answer = self._refusal(question, result.passages, language, "sources_silent", timings)
@@ -279,7 +275,7 @@ class AnswerPipeline:
                 and not _answers_topic(question, shown, self.gate_settings.min_topic_share)):
             shown = []  # the model's direct answer failed; what is left is context, not an answer
         source = "card+model" if cards else "model"
-        if not shown and not cards and (quotes := self.quotes.run(turn.query, evidence, self._vocabulary())):
+        if not shown and not cards and (quotes := self.quotes.run(turn.query, evidence)):
             shown, source = _quoted(quotes, language), "quote"
         answer = self._compose(turn, cards, shown, statements, source, origins,
                                evidence=evidence, model_text=model_text)

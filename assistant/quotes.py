@@ -8,14 +8,12 @@ sources do not answer is still refused.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from assistant.config import QuoteSettings
-from assistant.questions import answer_types, is_situation, types_in
-from assistant.support import names_in
 from assistant.text import QUESTION_WORDS, bilingual_tokens, has_chinese, split_sentences, to_english, tokenize
 from assistant.types import Passage
 
@@ -53,9 +51,7 @@ class QuoteSelector:
                     found.append((text, passage))
         return found
 
-    def run(self, question: str, passages: list[Passage], vocabulary: Container[str] | None = None) -> list[Quote]:
-        """Quotes for the question from the passages; ``vocabulary`` (the library's words) lets a
-        question naming what the library never names be left unquoted."""
+    def run(self, question: str, passages: list[Passage]) -> list[Quote]:
         knobs = self.settings
         pool = self.candidates(passages)
         wanted = topic_words(question)
@@ -69,7 +65,7 @@ class QuoteSelector:
             similarity = shares
         relevance = 0.5 * shares + 0.5 * similarity
         bearing = (shares >= knobs.min_share) & (similarity >= knobs.min_similarity)
-        if not bearing.any() or (vocabulary is not None and self._names_unknown(question, vocabulary)):
+        if not bearing.any():
             return []
         order = [int(i) for i in np.argsort(-relevance, kind="stable") if bearing[i]]
         best = relevance[order[0]]
@@ -82,15 +78,4 @@ class QuoteSelector:
             if quotes and chinese != has_chinese(sentence) and any(chinese == has_chinese(q.sentence) for q in quotes):
                 continue  # one language is enough once the question's own language is quoted
             quotes.append(Quote(sentence, passage, float(relevance[index])))
-        # A question asking for a date, an amount, a court… is not answered by quotes holding none.
-        held = set().union(*(types_in(q.sentence) for q in quotes))
-        return quotes if answer_types(question) <= held else []
-
-    @staticmethod
-    def _names_unknown(question: str, vocabulary: Container[str]) -> bool:
-        """Whether the question names someone or something the library never names ("the Advocate
-        General", a court it has no word of): its sources are then about something else, and quoting
-        them would look like an answer. A user's own story names things no source could."""
-        if is_situation(question):
-            return False
-        return any(not set(tokenize(name)) <= set(vocabulary) for name in names_in(question) if tokenize(name))
+        return quotes

@@ -34,21 +34,3 @@ def test_the_sentence_that_answers_is_quoted_verbatim_first() -> None:
 
 def test_nothing_is_quoted_for_a_question_the_evidence_does_not_bear_on() -> None:
     assert selector().run("What is the limitation period for patent suits in Brazil?", EVIDENCE) == []
-
-
-def test_no_quotes_when_the_question_names_what_no_source_names_or_asks_a_fact_they_lack() -> None:
-    from assistant.quotes import QuoteSelector
-    from assistant.types import Passage
-
-    passage = Passage("c1", "eu-like", "Like Company v Google Ireland", "Facts ¶2",
-                      "In Like Company v Google Ireland, Gemini was asked for a Hungarian summary of a press article. "
-                      "The Hungarian court referred questions on press publishers' rights to the Court of Justice.", 1.0)
-    from assistant.text import tokenize
-
-    selector = QuoteSelector()
-    library = set(tokenize(f"{passage.title} {passage.text}"))  # the library's words
-    assert selector.run("What questions did the Hungarian court refer about Gemini and press publishers?", [passage],
-                        library)
-    assert selector.run("What did the Advocate General say about Gemini summarising press articles?", [passage],
-                        library) == []
-    assert selector.run("When did the Hungarian court refer questions about Gemini press summaries?", [passage]) == []
