@@ -67,6 +67,9 @@ def audit_copy(settings: Settings, root: Path) -> tuple[dict[str, int], dict[str
 
 
 # -- 3. kill -9 during a web upload ---------------------------------------------------------------
+LIBRARY_FILTERS = ("",) * 6  # jurisdiction, type, origin, topic, status, last checked: all shown
+
+
 def _field_notes(path: Path, paragraphs: int) -> Path:
     """A user document long enough that indexing it takes several embedding batches."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,6 +92,12 @@ def _pending_upload(settings: Settings) -> str | None:
     return next((sid for sid, e in documents.items() if e["origin"] == "user" and e["status"] == "pending"), None)
 
 
+def _upload_started(settings: Settings, outcome: dict[str, Any]) -> str | None:
+    """The pending upload's source_id; an upload the server rejected fails the wait at once."""
+    assert "error" not in outcome, f"the upload failed before indexing began: {outcome['error']!r}"
+    return _pending_upload(settings)
+
+
 def _chunks_written(settings: Settings, source_id: str) -> int:
     """Chunks of ``source_id`` already in Chroma's SQLite, read without opening the store."""
     database = f"file:{settings.chroma_dir / 'chroma.sqlite3'}?mode=ro"
@@ -102,8 +111,8 @@ def _chunks_written(settings: Settings, source_id: str) -> int:
 
 def _upload(url: str, path: Path, outcome: dict[str, Any]) -> None:
     try:
-        # The upload's inputs: the files, then the five Library filters, then the picked document.
-        outcome["notice"] = Client(url, verbose=False).predict([handle_file(str(path))], "", "", "", "", "",
+        # The upload's inputs: the files, then the six Library filters, then the picked document.
+        outcome["notice"] = Client(url, verbose=False).predict([handle_file(str(path))], *LIBRARY_FILTERS,
                                                               None, api_name="/add_files")[0]
     except Exception as error:  # the server is killed under it
         outcome["error"] = error
@@ -123,7 +132,7 @@ def test_a_server_killed_during_an_upload_loses_nothing(library_settings: Settin
         outcome: dict[str, Any] = {}
         uploader = threading.Thread(target=_upload, args=(server.url, big, outcome), daemon=True)
         uploader.start()
-        source_id = wait_for(lambda: _pending_upload(settings), 300, "the upload to start indexing")
+        source_id = wait_for(lambda: _upload_started(settings, outcome), 300, "the upload to start indexing")
         wait_for(lambda: _chunks_written(settings, source_id) > 0, 600, "the first chunks to be stored")
         os.killpg(server.process.pid, signal.SIGKILL)
         server.process.wait(timeout=30)
@@ -147,7 +156,7 @@ def test_a_server_killed_during_an_upload_loses_nothing(library_settings: Settin
         else:
             assert counts == curated_counts
 
-        notice = Client(server.url, verbose=False).predict([handle_file(str(big))], "", "", "", "", "",
+        notice = Client(server.url, verbose=False).predict([handle_file(str(big))], *LIBRARY_FILTERS,
                                                            None, api_name="/add_files")[0]
         assert "ca-notice-ok" in notice or "already in the library, unchanged" in notice, notice
         counts, documents = audit_copy(settings, tmp_path / "audit-3")
