@@ -68,6 +68,7 @@ class Extraction:
     case_numbers: list[str] = field(default_factory=list)
     jurisdiction: str | None = None
     aliases: list[str] = field(default_factory=list)
+    case_name: str | None = None  # "Harbour Lights v. Northwind Press": how a citation names the case
 
 
 def citable_paragraphs(doc: LoadedDocument) -> list[Paragraph]:
@@ -361,9 +362,22 @@ def _without_company_form(name: str) -> str:
     return _COMPANY_FORM.sub("", name).strip() or name
 
 
-def _find_parties(paragraphs: list[Paragraph]) -> tuple[Found | None, list[str]]:
-    """The parties' line and the aliases it gives: both roles named when the text names them so,
-    else the case name its opening gives ("Li v. Liu"), else the one role it names."""
+_LOWER_IN_NAMES = frozenset({"of", "the", "and", "for", "in", "on", "at", "de", "v."})
+
+
+def _as_name(name: str) -> str:
+    """A case name as a title writes it: a caption's capitals ("HARBOUR LIGHTS v. NORTHWIND PRESS")
+    in title case, other names as written."""
+    if not name.replace(" v. ", " ").isupper():
+        return name
+    words = name.split()
+    return " ".join(word.lower() if word.lower() in _LOWER_IN_NAMES and index else word.capitalize()
+                    for index, word in enumerate(words))
+
+
+def _find_parties(paragraphs: list[Paragraph]) -> tuple[Found | None, list[str], str | None]:
+    """The parties' line, the aliases it gives and the case's name: both roles named when the text
+    names them so, else the case name its opening gives ("Li v. Liu"), else the one role it names."""
     named = _first(_opening(paragraphs), _case_name)
     aliases = []
     if named:
@@ -379,12 +393,12 @@ def _find_parties(paragraphs: list[Paragraph]) -> tuple[Found | None, list[str]]
         else:
             value = f"{role_a.capitalize()} {plaintiff.value}; {role_b} {defendant.value}"
             names = [f"{plaintiff.value} v. {defendant.value}", f"{short_a} v. {short_b}"]
-        return Found(value, where), list(dict.fromkeys([*aliases, *names]))
+        return Found(value, where), list(dict.fromkeys([*aliases, *names])), named.value if named else _as_name(names[1])
     if named:
-        return named, aliases
+        return named, aliases, named.value
     for role, found in roles.values():
-        return Found(f"{role.capitalize()} {found.value}", found.where), aliases
-    return None, aliases
+        return Found(f"{role.capitalize()} {found.value}", found.where), aliases, None
+    return None, aliases, None
 
 
 _MONEY = re.compile(r"(?:RMB|CNY|US\$|USD|HK\$|\$|£|GBP|€|EUR|¥|INR|Rs\.?)\s?\d[\d,]*(?:\.\d+)?"
@@ -438,7 +452,7 @@ def extract(paragraphs: list[Paragraph]) -> Extraction:
     court, jurisdiction = _find_court(paragraphs)
     decided, date = _find_decided(paragraphs)
     numbers, case_numbers = _find_case_numbers(paragraphs)
-    parties, aliases = _find_parties(paragraphs)
+    parties, aliases, case_name = _find_parties(paragraphs)
     claimed = _capitalised(_first(paragraphs, lambda s: _money_clause(s, _CLAIM_CUE, claim=True)))
     remedies = _capitalised(_first(_orders(paragraphs),
                                    lambda s: _money_clause(s, _AWARD_CUE, claim=False)))
@@ -455,6 +469,7 @@ def extract(paragraphs: list[Paragraph]) -> Extraction:
         jurisdiction=jurisdiction,
         aliases=list(dict.fromkeys([*(aliases if "parties" in card else []),
                                     *(case_numbers if "case_number" in card else [])])),
+        case_name=case_name if "parties" in card else None,
     )
 
 
@@ -479,6 +494,16 @@ def looks_like_ruling(paragraphs: list[Paragraph]) -> bool:
     return _court_at(opening) is not None and bool(_RULING_HEADING.search(opening) or _ROLE_LINE.search(opening))
 
 
+_FILE_LIKE_TITLE = re.compile(r"(?i)(?:scan|img|image|document|doc|untitled|microsoft word)\b[\w\s.-]*|[\w.]+(?:[-_][\w.]+)+")
+
+
+def _names_a_file(title: str, path: Path) -> bool:
+    """Whether a title only repeats a file's name ("harbour-lights-scan", a scanner's "Scan 0012"):
+    a ruling's own name then serves a citation better."""
+    stem = path.stem.lower()
+    return title.lower() in (stem, re.sub(r"[\s_-]+", " ", stem).strip()) or bool(_FILE_LIKE_TITLE.fullmatch(title))
+
+
 def with_extracted_card(doc: LoadedDocument) -> LoadedDocument:
     """``doc`` with a card, aliases and the case's metadata read from its text, when it is a user's
     judgment or decision (declared, or read as one) whose metadata has no card; fields its metadata
@@ -500,6 +525,8 @@ def with_extracted_card(doc: LoadedDocument) -> LoadedDocument:
                 "language": "zh" if chinese > 0.3 * sum(len(p.text) for p in paragraphs) else "en"}
     data = meta.model_dump()
     data |= {name: value for name, value in inferred.items() if data.get(name) is None and value is not None}
+    if found.case_name and _names_a_file(meta.title, doc.path):
+        data["title"] = found.case_name
     data |= {"card": found.card, "card_origin": "extracted",
              "aliases": list(dict.fromkeys([*meta.aliases, *found.aliases]))}
     return dataclasses.replace(doc, meta=validate_meta(doc.path, data, UserDocumentMeta))

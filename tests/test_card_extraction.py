@@ -2,6 +2,7 @@
 state, nothing where a text states nothing, every line checked against the paragraph it cites, and
 an upload without a sidecar indexed with its card and aliases, then confirmed by the user."""
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -118,6 +119,18 @@ def test_a_decision_date_is_one_the_text_gives_as_the_ruling_s(text: str, expect
     assert found.decided == expected
 
 
+@pytest.mark.parametrize(("title", "renamed"), [
+    ("harbour-lights-scan", True), ("harbour lights scan", True), ("Scan 0012", True), ("judgment_2024-03", True),
+    ("Zorblat v. Quixa (Fictional Court of Testland)", False), ("Opinion in the lighthouse picture case", False),
+])
+def test_a_ruling_whose_title_is_its_file_name_takes_its_case_name(tmp_path: Path, title: str, renamed: bool) -> None:
+    path = tmp_path / "harbour-lights-scan.txt"
+    path.write_text("\n\n".join(ENGLISH_JUDGMENT), encoding="utf-8")
+    doc = load_file(path)
+    doc = with_extracted_card(dataclasses.replace(doc, meta=doc.meta.model_copy(update={"title": title})))
+    assert doc.meta.title == ("Harbour Lights v. Northwind Press" if renamed else title)
+
+
 @pytest.fixture(scope="module")
 def uploaded(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> tuple[Library, Path]:
     """A library holding one judgment uploaded as plain text, without a sidecar."""
@@ -136,6 +149,7 @@ def test_an_upload_without_a_sidecar_is_indexed_with_its_card_and_aliases(upload
     assert all(chunk["card_origin"] == "extracted" for chunk in chunks)
     assert card_fields(chunks[0])["remedies"].startswith("The Court awards the plaintiff US$12,500")
     assert "HARBOUR LIGHTS v. NORTHWIND PRESS" in json.loads(chunks[0]["aliases"])
+    assert entry["meta"]["title"] == "Harbour Lights v. Northwind Press"  # not the file's name, "harbour lights"
     assert any(chunk["locator"] == "Case card" and "US$12,500" in chunk["text"] for chunk in chunks)
     (point,), undated = timeline_points(library.documents())  # on the timeline, at the date read from it
     assert point.decided == dt.date(2023, 11, 27) and "date and card read from its text" in point.hover

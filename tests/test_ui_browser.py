@@ -255,6 +255,55 @@ def test_uploaded_pdf_is_answerable(page, tmp_path: Path) -> None:
     assert "Zorblat" in focused.inner_text()
 
 
+# Records each OCR progress line Gradio shows while an upload is read (it is gone once the upload ends).
+WATCH_OCR_PROGRESS = """() => {
+    window.caOcrProgress = [];
+    new MutationObserver(() => {
+        const line = document.body.innerText.match(/Reading the scanned pages of [^\\n]*/);
+        if (line) window.caOcrProgress.push(line[0]);
+    }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def test_scanned_pdf_shows_its_progress_its_extracted_card_and_answers(page, tmp_path: Path) -> None:
+    from scans import ENGLISH_JUDGMENT, LATIN_FONT, scanned_judgment
+
+    scan = scanned_judgment(tmp_path / "harbour-lights-scan.pdf", ENGLISH_JUDGMENT, LATIN_FONT)  # no text layer
+    open_library(page)
+    page.evaluate(WATCH_OCR_PROGRESS)
+    status = upload(page, scan)
+    assert "✓" in status and "harbour-lights-scan.pdf" in status, status
+    progress = page.evaluate("window.caOcrProgress")
+    assert any("harbour-lights-scan.pdf" in line for line in progress), progress
+
+    # Its row says the pages were read by OCR and the card needs checking; the card and OCR badges
+    # show with its text, and the timeline places it at the date read from it.
+    listing = page.inner_text("#ca-library")
+    assert "2 pages read by OCR" in listing and "card extracted from the text: check it" in listing, listing
+    page.click("#ca-doc-view-btn")
+    page.wait_for_selector("#ca-doc-view .ca-chunk")
+    view = page.inner_text("#ca-doc-view")
+    assert "OCR · " in view and "extracted from the text by rules, check it" in view, view[:2000]
+    assert "date and card read from its text" in page.inner_html("#ca-timeline")
+
+    # A fact question about it is answered from its card, and its citation copies in Bluebook form.
+    page.click("#ca-tab-ask-button")
+    ask(page, "How much did the court award in Harbour Lights v. Northwind Press?")
+    reply = page.locator("#ca-transcript .ca-turn").last
+    assert reply.locator(".ca-answered").count() == 1, reply.inner_text()
+    assert "12,500" in reply.locator(".ca-verified").inner_text()
+    reply.locator("a.ca-cite").first.click()
+    focused = page.locator("#ca-sources .ca-citation.ca-focus")
+    focused.wait_for()
+    assert "OCR · " in focused.inner_text()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    copy = focused.locator(".ca-copy-cite")
+    expected = copy.get_attribute("data-copy-citation")
+    copy.click()
+    page.wait_for_function("document.querySelector('#ca-sources .ca-focus .ca-copy-cite').textContent === 'Copied'")
+    assert page.evaluate("navigator.clipboard.readText()") == expected and "Harbour Lights" in expected, expected
+
+
 def test_broken_upload_is_refused_and_library_unchanged(page, server, tmp_path: Path) -> None:
     _, data_dir = server
     broken = tmp_path / "x.pdf"
