@@ -141,6 +141,7 @@ class CaseLinker:
                     for place in re.split(r"[省市区县]", court_name):
                         if len(place) >= 2:
                             self.anchors.setdefault(place, set()).add(source_id)
+                            self.clues[source_id].add(place)  # "广州那个奥特曼案" points at Guangzhou's
             for alias in dict.fromkeys(candidates):
                 folded = _fold(alias).strip()
                 if len(folded) < 3 and not re.search(r"[\u3400-\u9fff]{2}", folded):
@@ -251,14 +252,19 @@ class CaseLinker:
         return sorted(found, key=lambda n: len(n.folded), reverse=True)
 
     def _narrowed(self, sharing: list[str], folded: str) -> list[str]:
-        """Documents sharing a name ("the Ultraman case"), narrowed to those the rest of the text
-        points at by a word of their own title or court ("Guangzhou"); all of them when it is silent."""
+        """Documents sharing a name ("the Ultraman case", "奥特曼案"), narrowed to those the rest of
+        the text points at by a word of their own title or court ("Guangzhou", "广州"); all of them
+        when it is silent."""
         if len(sharing) < 2:
             return sharing
         words = set(re.findall(r"\w+", folded))
         common = set.intersection(*(self.clues.get(s, set()) for s in sharing))
-        pointed = [s for s in sharing if (self.clues.get(s, set()) - common) & words]
-        return pointed or sharing
+
+        def points_at(source_id: str) -> bool:
+            return any(clue in words if clue.isascii() else clue in folded
+                       for clue in self.clues.get(source_id, set()) - common)
+
+        return [s for s in sharing if points_at(s)] or sharing
 
     def without_names(self, text: str, source_ids: Sequence[str]) -> str:
         """The text (folded) with the given documents' names taken out: what is left is the topic."""

@@ -58,6 +58,18 @@ def test_a_shared_name_is_narrowed_by_the_court_the_question_names():
     assert sorted(CaseLinker(docs).link("What did the Ultraman case decide?")) == ["gz", "hz"]
 
 
+def test_a_shared_chinese_name_is_narrowed_by_the_chinese_court_place():
+    docs = [("gz", {"title": "Ultraman case, Guangzhou Internet Court", "doc_type": "judgment",
+                    "court_or_body": "Guangzhou Internet Court", "card": "court: 广州互联网法院 (¶1)",
+                    "aliases": json.dumps(["奥特曼案"], ensure_ascii=False)}),
+            ("hz", {"title": "Ultraman LoRA case, Hangzhou Internet Court", "doc_type": "judgment",
+                    "court_or_body": "Hangzhou Internet Court", "card": "court: 杭州互联网法院 (¶1)",
+                    "aliases": json.dumps(["奥特曼案"], ensure_ascii=False)})]
+    assert CaseLinker(docs).link("杭州法院审的那起奥特曼案，平台要担什么责任？") == ["hz"]
+    assert CaseLinker(docs).link("奥特曼案，广州的那个，赔了多少？") == ["gz"]
+    assert sorted(CaseLinker(docs).link("奥特曼案的判决要点是什么？")) == ["gz", "hz"]
+
+
 def test_a_case_named_another_way():
     assert linker().link("李先生诉刘女士的那个AI画图案里,法院怎么说?") == ["cn-li"]
     assert linker().link("李某诉刘某案赔了多少?") == ["cn-li"]
