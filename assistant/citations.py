@@ -21,6 +21,7 @@ from assistant.calibration import DOUBTS, SupportModel, claim_features, load_mod
 from assistant.config import VerificationSettings
 from assistant.figures import claimed_figures, figures_in
 from assistant.support import (
+    actor_swapped,
     as_written,
     hedge_dropped,
     holding_agrees,
@@ -182,6 +183,8 @@ class CitationChecker:
             return "the passage says the opposite (negation)"
         if reported_only(sentence, body):
             return "the passage only reports what someone argued or must state"
+        if swapped := actor_swapped(sentence, body):
+            return swapped
         if not holding_agrees(sentence, body):
             return "the passage does not bear out what the sentence says was held"
         return None

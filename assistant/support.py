@@ -392,6 +392,49 @@ def misattributed(statement: str, passage: str) -> str | None:
     return None
 
 
+# A ruling's verbs: what a court or office does when it decides.
+_RULING_ACT = (r"(?:decided|held|ruled|found|dismissed|rejected|upheld|allowed|granted|refused|ordered|awarded|"
+               r"concluded|affirmed|reversed|overturned|quashed|set\s+aside|declined|denied|cancell?ed)")
+# "The Bundesgerichtshof decided…", "In 2025 the Hanseatic Higher Regional Court has upheld…": the
+# body the sentence says acted, named by capitalised words just before a ruling verb.
+_ACTOR = re.compile(rf"^(?:(?:In|On|By)\s[^,]{{1,60}},\s*)?(?:[Tt]he\s+)?(?P<actor>(?:[A-Z][\w'’.-]*\s+)"
+                    rf"(?:(?:of|for|and)\s+)?(?:[A-Z][\w'’.-]*\s+(?:(?:of|for|and)\s+)?){{0,5}}?)"
+                    rf"(?:has\s+|had\s+|have\s+)?{_RULING_ACT}\b")
+# A body or judge named as the one acting in a passage: before a ruling verb or a verb of writing
+# an opinion ("Judge Chhabria wrote: …"), or after "by".
+_ACTS_AFTER = re.compile(rf"^[^.;]{{0,60}}?\b(?:has\s+|had\s+|have\s+)?(?:{_RULING_ACT}|wrote|writes|said|says|"
+                         rf"stated|states|explained|reasoned|noted|observed)\b")
+_NAMED_ACTOR = re.compile(rf"\b(?:[A-Z][\w'’.-]*\s+){{1,6}}?(?:has\s+|had\s+)?{_RULING_ACT}\b")
+
+
+def actor_swapped(statement: str, passage: str) -> str | None:
+    """The body a statement says decided ("The Bundesgerichtshof decided…"), when the passage names
+    it only as where the case went ("allowed an appeal … to the Bundesgerichtshof") while another
+    named body is the one that acts: the words are all there, the decision is someone else's.
+    English only; silent when the passage never names the body (the name check covers that) or
+    names no other body acting."""
+    if has_chinese(statement):
+        return None
+    match = _ACTOR.match(statement.strip())
+    if match is None:
+        return None
+    actor = " ".join(match.group("actor").split())
+    if actor.lower() in ("it", "this", "that") or not names_in(f"X {actor}"):
+        return None
+    mentions = [m for m in re.finditer(re.escape(actor).replace(r"\ ", r"\s+"), passage, re.IGNORECASE)]
+    if not mentions:
+        return None
+    for mention in mentions:
+        before = passage[max(0, mention.start() - 12):mention.start()].lower()
+        if _ACTS_AFTER.match(passage[mention.end():]) or re.search(r"\bby\s+(?:the\s+)?$", before):
+            return None  # the passage has it act
+    others = [m.group(0) for m in _NAMED_ACTOR.finditer(passage)
+              if not any(m.start() <= x.start() < m.end() for x in mentions)]
+    if not others:
+        return None
+    return f"the passage names the {actor}, but not as the one that decided"
+
+
 def _normal_words(text: str) -> list[str]:
     return re.findall(rf"[a-z0-9]+|[{CJK_CHARS}]", text.lower())
 

@@ -10,7 +10,14 @@ import pytest
 from assistant.citations import CitationChecker
 from assistant.config import Settings
 from assistant.embeddings import CachedEmbedder, get_embeddings
-from assistant.support import hedge_dropped, misattributed, restates_question, says_nothing, verbatim_in
+from assistant.support import (
+    actor_swapped,
+    hedge_dropped,
+    misattributed,
+    restates_question,
+    says_nothing,
+    verbatim_in,
+)
 
 REMEDIES = ("Li v. Liu (Beijing Internet Court) — Remedies ¶29\nThe Beijing Internet Court ordered the defendant Liu "
             "to publish an apology and to pay the plaintiff RMB 500 in damages, of the RMB 5,000 claimed. "
@@ -91,6 +98,28 @@ def test_what_one_source_says_is_not_checked_against_another(checker: CitationCh
     assert misattributed("The internal memo states that the award was RMB 500.", REMEDIES)
     assert not misattributed("The court states that the award was RMB 500.", REMEDIES)
     assert not verdict(checker, claim, [REMEDIES])[0]
+
+
+REVISION = ("Kneschke v LAION — Appeal ¶19\nIn Kneschke v LAION, the Hanseatic Higher Regional Court allowed a "
+            "further appeal on points of law (Revision) to the Bundesgerichtshof (Federal Court of Justice).")
+PRESERVATION = ("NYT v. Microsoft and OpenAI — Status ¶13\nJudge Stein upheld an order of Magistrate Judge Ona T. "
+                "Wang that required OpenAI to preserve output log data.")
+
+
+def test_a_decision_given_to_the_court_the_case_only_went_to_fails(checker: CitationChecker) -> None:
+    # The words are all in the passage; the court that decided is another (written by the default model).
+    false = ("The Bundesgerichtshof decided that the Hanseatic Higher Regional Court had erred in allowing a "
+             "further appeal on points of law (Revision) [1].")
+    assert actor_swapped(false, REVISION) and not checker.supports(false, [REVISION])
+    assert actor_swapped("Magistrate Judge Ona T. Wang upheld Judge Stein's order [1].", PRESERVATION)
+    for true in ("The Hanseatic Higher Regional Court allowed a further appeal to the Bundesgerichtshof [1].",
+                 "In Kneschke v LAION, a further appeal to the Federal Court of Justice was allowed [1]."):
+        assert actor_swapped(true, REVISION) is None
+    assert actor_swapped("Judge Stein upheld the magistrate judge's preservation order [1].", PRESERVATION) is None
+    # A judge who wrote the opinion acts in it; a body the passage never names is the name check's job.
+    assert actor_swapped("Judge Chhabria found the theories flawed.", "As quoted, Judge Chhabria wrote: "
+                         "\"the theories are flawed\". The Ninth Circuit granted nothing.") is None
+    assert actor_swapped("The Court of Appeal dismissed the appeal [1].", REVISION) is None
 
 
 def test_content_free_and_question_restating_sentences_fail(checker: CitationChecker) -> None:
