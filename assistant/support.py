@@ -401,8 +401,9 @@ _ACTOR = re.compile(rf"^(?:(?:In|On|By)\s[^,]{{1,60}},\s*)?(?:[Tt]he\s+)?(?P<act
                     rf"(?:(?:of|for|and)\s+)?(?:[A-Z][\w'’.-]*\s+(?:(?:of|for|and)\s+)?){{0,5}}?)"
                     rf"(?:has\s+|had\s+|have\s+)?{_RULING_ACT}\b")
 # A body or judge named as the one acting in a passage: before a ruling verb or a verb of writing
-# an opinion ("Judge Chhabria wrote: …"), or after "by".
-_ACTS_AFTER = re.compile(rf"^[^.;]{{0,60}}?\b(?:has\s+|had\s+|have\s+)?(?:{_RULING_ACT}|wrote|writes|said|says|"
+# an opinion ("Judge Chhabria wrote: …"), within its clause (the dots of "v." and "U.S." end none),
+# or after "by".
+_ACTS_AFTER = re.compile(rf"^(?:[^.;]|(?<=\bv)\.|(?<=\b[A-Z])\.){{0,60}}?\b(?:has\s+|had\s+|have\s+)?(?:{_RULING_ACT}|wrote|writes|said|says|"
                          rf"stated|states|explained|reasoned|noted|observed)\b")
 _NAMED_ACTOR = re.compile(rf"\b(?:[A-Z][\w'’.-]*\s+){{1,6}}?(?:has\s+|had\s+)?{_RULING_ACT}\b")
 

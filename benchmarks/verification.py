@@ -1,13 +1,15 @@
 """The answer checker as a classifier: true-pass and false-pass rates on labelled claims.
 
     .venv/bin/python benchmarks/verification.py [--before REF] [--blind] [--json OUT]
+    .venv/bin/python benchmarks/verification.py --only tests/verification/blind_actors.jsonl --before REF
 
 Runs ``assistant.claims`` over the development sets of ``tests/verification/`` (``dev_*.jsonl``)
 and, with ``--blind``, over ``blind.jsonl`` too (written by a helper who never read the checker,
 frozen before tuning, to be scored once at the end; reported apart). With ``--before REF`` the
 checker of an older commit (its ``assistant/citations.py`` with the support checks it had) runs
 on the same items in the same process, side by side, so the two are compared on one machine
-state. Rewrites the "Verification" section of RESULTS.md.
+state. Rewrites the "Verification" section of RESULTS.md; with ``--only FILE``, only that set is
+scored (a frozen blind set written for one check, scored once) into a section of its own.
 """
 
 from __future__ import annotations
@@ -78,6 +80,8 @@ def main() -> None:
     parser.add_argument("--before", metavar="REF", help="also run the checker of this commit, side by side")
     parser.add_argument("--blind", action="store_true", help="score the frozen blind set too (once, at the end)")
     parser.add_argument("--json", metavar="OUT", help="write every report, per item, as JSON")
+    parser.add_argument("--only", metavar="FILE", type=Path,
+                        help="score only this set of labelled claims, into a RESULTS section of its own")
     args = parser.parse_args()
 
     settings = Settings()
@@ -86,6 +90,8 @@ def main() -> None:
     sets = {"dev": dev}
     if args.blind:
         sets["blind"] = load_claims(SETS / "blind.jsonl")
+    if args.only:
+        sets = {args.only.stem: load_claims(args.only)}
     checkers = {"now": CitationChecker(embed=embed, settings=settings.verification)}
     if args.before:
         checkers = {f"before ({args.before})": old_checker(args.before, embed, settings), **checkers}
@@ -106,7 +112,8 @@ def main() -> None:
         Path(args.json).write_text(json.dumps(reports, ensure_ascii=False, indent=1), encoding="utf-8")
 
     info = machine()
-    head = ["## Verification (benchmarks/verification.py)", "",
+    title = f"Verification: {args.only.name}" if args.only else "Verification"
+    head = [f"## {title} (benchmarks/verification.py)", "",
             f"{info['date']} · {info['cpu']}, {info['cores']} cores · commit {info['commit']} · "
             f"load {load_average()}", "",
             "Labelled claims in `tests/verification/` (README there). true-pass = supported claims verified; "

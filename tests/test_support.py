@@ -116,6 +116,8 @@ def test_a_decision_given_to_the_court_the_case_only_went_to_fails(checker: Cita
                  "In Kneschke v LAION, a further appeal to the Federal Court of Justice was allowed [1]."):
         assert actor_swapped(true, REVISION) is None
     assert actor_swapped("Judge Stein upheld the magistrate judge's preservation order [1].", PRESERVATION) is None
+    assert actor_swapped("Judge Stein upheld the preservation order.", "Judge Stein in NYT v. Microsoft upheld "
+                         "the order of Magistrate Judge Wang. The U.S. Court of Appeals granted nothing.") is None
     # A judge who wrote the opinion acts in it; a body the passage never names is the name check's job.
     assert actor_swapped("Judge Chhabria found the theories flawed.", "As quoted, Judge Chhabria wrote: "
                          "\"the theories are flawed\". The Ninth Circuit granted nothing.") is None
