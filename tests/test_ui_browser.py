@@ -149,6 +149,33 @@ def upload(page, path: Path) -> str:
     return page.inner_text("#ca-upload-status")
 
 
+def answered_citing(page, question: str, figure: str):
+    """Ask about an upload; the answer must state ``figure`` verified. Returns the first citation's
+    card, opened by clicking its marker."""
+    page.click("#ca-tab-ask-button")
+    ask(page, question)
+    reply = page.locator("#ca-transcript .ca-turn").last
+    assert reply.locator(".ca-answered").count() == 1, reply.inner_text()
+    assert figure in reply.locator(".ca-verified").inner_text()
+    reply.locator("a.ca-cite").first.click()
+    focused = page.locator("#ca-sources .ca-citation.ca-focus")
+    focused.wait_for()
+    return focused
+
+
+def copied_citation(page, card) -> str:
+    """Click a citation card's "Copy citation"; returns what reached the clipboard, which must be
+    the citation the card shows."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    copy = card.locator(".ca-copy-cite")
+    expected = copy.get_attribute("data-copy-citation")
+    copy.click()
+    page.wait_for_function("document.querySelector('#ca-sources .ca-focus .ca-copy-cite').textContent === 'Copied'")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == expected, (copied, expected)
+    return copied
+
+
 def library_summary(page) -> str:
     return page.inner_text("#ca-library .ca-lib-summary")
 
@@ -181,12 +208,7 @@ def test_streamed_cited_answer_citation_click_and_follow_up(page) -> None:
     assert "Locator" in detail and "Date" in detail
     assert focused.locator("a.ca-link").get_attribute("href").startswith("https://")
     # "Copy citation" puts the card's citation (GB/T 7714 for this Chinese judgment) on the clipboard.
-    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    copy = focused.locator(".ca-copy-cite")
-    expected = copy.get_attribute("data-copy-citation")
-    copy.click()
-    page.wait_for_function("document.querySelector('#ca-sources .ca-focus .ca-copy-cite').textContent === 'Copied'")
-    assert page.evaluate("navigator.clipboard.readText()") == expected and "Beijing Internet Court" in expected
+    assert "Beijing Internet Court" in copied_citation(page, focused)
     if os.environ.get("CA_SAVE_SCREENSHOT") == "1":
         page.screenshot(path=str(SCREENSHOT), full_page=True)
 
@@ -244,15 +266,7 @@ def test_uploaded_pdf_is_answerable(page, tmp_path: Path) -> None:
     assert "✓" in status and "zorblat-v-quixa.pdf" in status, status
     assert "Zorblat v. Quixa" in page.inner_text("#ca-library")
 
-    page.click("#ca-tab-ask-button")
-    ask(page, PDF_QUESTION)
-    reply = page.locator("#ca-transcript .ca-turn").last
-    assert reply.locator(".ca-answered").count() == 1, reply.inner_text()
-    assert "777" in reply.locator(".ca-verified").inner_text()
-    reply.locator("a.ca-cite").first.click()
-    focused = page.locator("#ca-sources .ca-citation.ca-focus")
-    focused.wait_for()
-    assert "Zorblat" in focused.inner_text()
+    assert "Zorblat" in answered_citing(page, PDF_QUESTION, "777").inner_text()
 
 
 # Records each OCR progress line Gradio shows while an upload is read (it is gone once the upload ends).
@@ -287,21 +301,9 @@ def test_scanned_pdf_shows_its_progress_its_extracted_card_and_answers(page, tmp
     assert "date and card read from its text" in page.inner_html("#ca-timeline")
 
     # A fact question about it is answered from its card, and its citation copies in Bluebook form.
-    page.click("#ca-tab-ask-button")
-    ask(page, "How much did the court award in Harbour Lights v. Northwind Press?")
-    reply = page.locator("#ca-transcript .ca-turn").last
-    assert reply.locator(".ca-answered").count() == 1, reply.inner_text()
-    assert "12,500" in reply.locator(".ca-verified").inner_text()
-    reply.locator("a.ca-cite").first.click()
-    focused = page.locator("#ca-sources .ca-citation.ca-focus")
-    focused.wait_for()
-    assert "OCR · " in focused.inner_text()
-    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    copy = focused.locator(".ca-copy-cite")
-    expected = copy.get_attribute("data-copy-citation")
-    copy.click()
-    page.wait_for_function("document.querySelector('#ca-sources .ca-focus .ca-copy-cite').textContent === 'Copied'")
-    assert page.evaluate("navigator.clipboard.readText()") == expected and "Harbour Lights" in expected, expected
+    card = answered_citing(page, "How much did the court award in Harbour Lights v. Northwind Press?", "12,500")
+    assert "OCR · " in card.inner_text()
+    assert "Harbour Lights" in copied_citation(page, card)
 
 
 def test_broken_upload_is_refused_and_library_unchanged(page, server, tmp_path: Path) -> None:
