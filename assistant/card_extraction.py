@@ -24,7 +24,7 @@ import yaml
 
 from assistant.cards import CASE_DOC_TYPES
 from assistant.chunking import paragraph_pinpoints
-from assistant.loaders import SIDECAR_SUFFIX, LoadedDocument
+from assistant.loaders import SIDECAR_SUFFIX, LoadedDocument, pretty_stem
 from assistant.schema import SchemaError, UserDocumentMeta, parse_yaml_mapping, validate_meta
 from assistant.text import CJK, CJK_CHARS, sentence_spans
 
@@ -393,7 +393,8 @@ def _find_parties(paragraphs: list[Paragraph]) -> tuple[Found | None, list[str],
         else:
             value = f"{role_a.capitalize()} {plaintiff.value}; {role_b} {defendant.value}"
             names = [f"{plaintiff.value} v. {defendant.value}", f"{short_a} v. {short_b}"]
-        return Found(value, where), list(dict.fromkeys([*aliases, *names])), named.value if named else _as_name(names[1])
+        case_name = named.value if named else _as_name(names[1])
+        return Found(value, where), list(dict.fromkeys([*aliases, *names])), case_name
     if named:
         return named, aliases, named.value
     for role, found in roles.values():
@@ -494,14 +495,15 @@ def looks_like_ruling(paragraphs: list[Paragraph]) -> bool:
     return _court_at(opening) is not None and bool(_RULING_HEADING.search(opening) or _ROLE_LINE.search(opening))
 
 
-_FILE_LIKE_TITLE = re.compile(r"(?i)(?:scan|img|image|document|doc|untitled|microsoft word)\b[\w\s.-]*|[\w.]+(?:[-_][\w.]+)+")
+_FILE_LIKE_TITLE = re.compile(r"(?i)(?:scan|img|image|document|doc|untitled|microsoft word)\b[\w\s.-]*"
+                              r"|[\w.]+(?:[-_][\w.]+)+")
 
 
 def _names_a_file(title: str, path: Path) -> bool:
     """Whether a title only repeats a file's name ("harbour-lights-scan", a scanner's "Scan 0012"):
     a ruling's own name then serves a citation better."""
-    stem = path.stem.lower()
-    return title.lower() in (stem, re.sub(r"[\s_-]+", " ", stem).strip()) or bool(_FILE_LIKE_TITLE.fullmatch(title))
+    return (title.lower() in (path.stem.lower(), pretty_stem(path).lower())
+            or bool(_FILE_LIKE_TITLE.fullmatch(title)))
 
 
 def with_extracted_card(doc: LoadedDocument) -> LoadedDocument:

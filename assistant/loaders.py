@@ -97,7 +97,8 @@ def derived_id(path: Path) -> str:
     return f"user-{slug}-{digest}" if slug else f"user-{digest}"
 
 
-def _pretty_stem(path: Path) -> str:
+def pretty_stem(path: Path) -> str:
+    """A file's name as a title: its stem with dashes and underscores as spaces."""
     return re.sub(r"[\s_-]+", " ", path.stem).strip() or path.name
 
 
@@ -275,7 +276,7 @@ def load_file(path: Path, *, curated: bool = False, max_bytes: int = DEFAULT_MAX
     if curated:
         meta: DocumentMeta | UserDocumentMeta = validate_curated(meta_path, metadata)
     else:
-        defaults = {"id": derived_id(path), "title": title or _pretty_stem(path)}
+        defaults = {"id": derived_id(path), "title": title or pretty_stem(path)}
         meta = validate_meta(meta_path, {**defaults, **metadata}, UserDocumentMeta)
     return LoadedDocument(meta, path, hashlib.sha256(hashed).hexdigest(), pages, fmt, ocr_pages)
 

@@ -403,8 +403,8 @@ _ACTOR = re.compile(rf"^(?:(?:In|On|By)\s[^,]{{1,60}},\s*)?(?:[Tt]he\s+)?(?P<act
 # A body or judge named as the one acting in a passage: before a ruling verb or a verb of writing
 # an opinion ("Judge Chhabria wrote: …"), within its clause (the dots of "v." and "U.S." end none),
 # or after "by".
-_ACTS_AFTER = re.compile(rf"^(?:[^.;]|(?<=\bv)\.|(?<=\b[A-Z])\.){{0,60}}?\b(?:has\s+|had\s+|have\s+)?(?:{_RULING_ACT}|wrote|writes|said|says|"
-                         rf"stated|states|explained|reasoned|noted|observed)\b")
+_ACTS_AFTER = re.compile(rf"^(?:[^.;]|(?<=\bv)\.|(?<=\b[A-Z])\.){{0,60}}?\b(?:has\s+|had\s+|have\s+)?"
+                         rf"(?:{_RULING_ACT}|wrote|writes|said|says|stated|states|explained|reasoned|noted|observed)\b")
 _NAMED_ACTOR = re.compile(rf"\b(?:[A-Z][\w'’.-]*\s+){{1,6}}?(?:has\s+|had\s+)?{_RULING_ACT}\b")
 
 
@@ -422,16 +422,16 @@ def actor_swapped(statement: str, passage: str) -> str | None:
     actor = " ".join(match.group("actor").split())
     if actor.lower() in ("it", "this", "that") or not names_in(f"X {actor}"):
         return None
-    mentions = [m for m in re.finditer(re.escape(actor).replace(r"\ ", r"\s+"), passage, re.IGNORECASE)]
+    mentions = list(re.finditer(re.escape(actor).replace(r"\ ", r"\s+"), passage, re.IGNORECASE))
     if not mentions:
         return None
     for mention in mentions:
         before = passage[max(0, mention.start() - 12):mention.start()].lower()
         if _ACTS_AFTER.match(passage[mention.end():]) or re.search(r"\bby\s+(?:the\s+)?$", before):
             return None  # the passage has it act
-    others = [m.group(0) for m in _NAMED_ACTOR.finditer(passage)
-              if not any(m.start() <= x.start() < m.end() for x in mentions)]
-    if not others:
+    another_acts = any(not any(m.start() <= x.start() < m.end() for x in mentions)
+                       for m in _NAMED_ACTOR.finditer(passage))
+    if not another_acts:
         return None
     return f"the passage names the {actor}, but not as the one that decided"
 

@@ -86,12 +86,12 @@ def main() -> None:
 
     settings = Settings()
     embed = CachedEmbedder(get_embeddings(Path(settings.embedding_model)).embed_documents)
-    dev = [claim for path in sorted(SETS.glob("dev_*.jsonl")) for claim in load_claims(path)]
-    sets = {"dev": dev}
-    if args.blind:
-        sets["blind"] = load_claims(SETS / "blind.jsonl")
     if args.only:
         sets = {args.only.stem: load_claims(args.only)}
+    else:
+        sets = {"dev": [claim for path in sorted(SETS.glob("dev_*.jsonl")) for claim in load_claims(path)]}
+        if args.blind:
+            sets["blind"] = load_claims(SETS / "blind.jsonl")
     checkers = {"now": CitationChecker(embed=embed, settings=settings.verification)}
     if args.before:
         checkers = {f"before ({args.before})": old_checker(args.before, embed, settings), **checkers}
